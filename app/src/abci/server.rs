@@ -1,0 +1,149 @@
+//! The ABCI socket server: CometBFT opens four connections (consensus,
+//! mempool, query, snapshot); each is served on its own thread. Messages are
+//! protobuf, each preceded by its length as an unsigned varint.
+
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::net::TcpListener;
+use std::os::unix::net::UnixListener;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use prost::Message;
+use tendermint_proto::abci::{response, Request, Response, ResponseException};
+use tracing::{info, warn};
+
+use super::Handler;
+
+/// Bound on one request: a block of the largest size CometBFT allows plus
+/// framing. Anything larger is a broken peer, not a request.
+const MAX_MESSAGE_BYTES: u64 = 128 * 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListenAddr {
+    Tcp(String),
+    Unix(String),
+}
+
+impl ListenAddr {
+    /// Parses CometBFT's `proxy_app` form: `tcp://127.0.0.1:26658` or
+    /// `unix:///path/to/sock`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if let Some(rest) = s.strip_prefix("tcp://") {
+            Ok(Self::Tcp(rest.to_string()))
+        } else if let Some(rest) = s.strip_prefix("unix://") {
+            Ok(Self::Unix(rest.to_string()))
+        } else {
+            Err(format!("ABCI address {s:?} must start with tcp:// or unix://"))
+        }
+    }
+}
+
+/// Serves ABCI until the process ends.
+pub fn serve(addr: &ListenAddr, handler: Arc<Handler>) -> io::Result<()> {
+    match addr {
+        ListenAddr::Tcp(a) => {
+            let listener = TcpListener::bind(a)?;
+            info!(addr = %a, "ABCI server listening (tcp)");
+            for conn in listener.incoming() {
+                let conn = conn?;
+                let _ = conn.set_nodelay(true);
+                let reader = conn.try_clone()?;
+                spawn_conn(handler.clone(), reader, conn);
+            }
+        }
+        ListenAddr::Unix(path) => {
+            let _ = std::fs::remove_file(path);
+            let listener = UnixListener::bind(path)?;
+            info!(addr = %path, "ABCI server listening (unix)");
+            for conn in listener.incoming() {
+                let conn = conn?;
+                let reader = conn.try_clone()?;
+                spawn_conn(handler.clone(), reader, conn);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn spawn_conn<R, W>(handler: Arc<Handler>, reader: R, writer: W)
+where
+    R: Read + Send + 'static,
+    W: Write + Send + 'static,
+{
+    std::thread::spawn(move || {
+        if let Err(e) = serve_conn(&handler, reader, writer) {
+            if e.kind() != io::ErrorKind::UnexpectedEof {
+                warn!(%e, "ABCI connection closed");
+            }
+        }
+    });
+}
+
+fn read_uvarint(r: &mut impl Read) -> io::Result<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let mut b = [0u8; 1];
+        r.read_exact(&mut b)?;
+        value |= u64::from(b[0] & 0x7f) << shift;
+        if b[0] & 0x80 == 0 {
+            return Ok(value);
+        }
+    }
+    Err(io::Error::new(io::ErrorKind::InvalidData, "varint too long"))
+}
+
+fn serve_conn(handler: &Handler, reader: impl Read, writer: impl Write) -> io::Result<()> {
+    let mut reader = BufReader::with_capacity(1 << 16, reader);
+    let mut writer = BufWriter::with_capacity(1 << 16, writer);
+    loop {
+        let len = read_uvarint(&mut reader)?;
+        if len > MAX_MESSAGE_BYTES {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "ABCI message too large"));
+        }
+        let mut buf = vec![0u8; usize::try_from(len).unwrap_or(0)];
+        reader.read_exact(&mut buf)?;
+        let req = Request::decode(buf.as_slice())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        let is_flush = matches!(req.value, Some(tendermint_proto::abci::request::Value::Flush(_)));
+        let resp = catch_unwind(AssertUnwindSafe(|| handler.handle(req))).unwrap_or_else(|_| {
+            Response {
+                value: Some(response::Value::Exception(ResponseException {
+                    error: "internal error: request handler panicked".into(),
+                })),
+            }
+        });
+        let bytes = resp.encode_length_delimited_to_vec();
+        writer.write_all(&bytes)?;
+        // CometBFT sends Flush after each request it waits on; answering
+        // then keeps the socket from being written byte by byte.
+        if is_flush || reader.buffer().is_empty() {
+            writer.flush()?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn should_parse_listen_addresses() {
+        assert_eq!(
+            ListenAddr::parse("tcp://127.0.0.1:26658").unwrap(),
+            ListenAddr::Tcp("127.0.0.1:26658".into())
+        );
+        assert_eq!(
+            ListenAddr::parse("unix:///tmp/x.sock").unwrap(),
+            ListenAddr::Unix("/tmp/x.sock".into())
+        );
+        assert!(ListenAddr::parse("127.0.0.1:26658").is_err());
+    }
+
+    #[test]
+    fn should_read_uvarints() {
+        let mut r: &[u8] = &[0xac, 0x02];
+        assert_eq!(read_uvarint(&mut r).unwrap(), 300);
+        let mut r: &[u8] = &[0xff; 11];
+        assert!(read_uvarint(&mut r).is_err());
+    }
+}

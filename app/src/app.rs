@@ -1,0 +1,206 @@
+//! The consensus and mempool side of the application. CometBFT's consensus
+//! and mempool connections share one `App` behind a lock; queries do not.
+
+use std::sync::Arc;
+
+use gpuchain_store::{Changes, Delta, StateRead, StateWrite, Storage};
+use gpuchain_types::{AppError, AppResult, BlockContext};
+
+use crate::block::{BlockOutcome, BlockTime};
+use crate::router::Router;
+use crate::state_key;
+use crate::tx::fee::MinGasPrices;
+use crate::tx::{execute_tx, ExecMode, TxEnv, TxOutcome};
+
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// This node's mempool policy; empty accepts any fee.
+    pub min_gas_prices: MinGasPrices,
+    /// Largest tx accepted (bytes); CometBFT's mempool has its own limit too.
+    pub max_tx_bytes: usize,
+    /// Check every module's invariants every N blocks (0 = never). A failed
+    /// check stops the node rather than let it commit broken state.
+    pub inv_check_period: u64,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            min_gas_prices: MinGasPrices::default(),
+            max_tx_bytes: 1024 * 1024,
+            inv_check_period: 0,
+        }
+    }
+}
+
+pub struct App {
+    router: Arc<Router>,
+    storage: Storage,
+    config: AppConfig,
+    /// What CheckTx has done since the last commit (sequences, fees).
+    check_changes: Changes,
+}
+
+impl App {
+    pub fn new(router: Arc<Router>, storage: Storage, config: AppConfig) -> Self {
+        Self {
+            router,
+            storage,
+            config,
+            check_changes: Changes::default(),
+        }
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    pub fn router(&self) -> &Arc<Router> {
+        &self.router
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    /// Last committed height and app hash, for Info.
+    pub fn last_committed(&self) -> AppResult<(u64, Vec<u8>)> {
+        Ok((
+            self.storage.committed_height()?,
+            self.storage.committed_app_hash()?,
+        ))
+    }
+
+    pub fn chain_id(&self) -> AppResult<String> {
+        let raw = self.storage.get(state_key::CHAIN_ID)?.unwrap_or_default();
+        String::from_utf8(raw).map_err(|_| AppError::internal("stored chain id is not UTF-8"))
+    }
+
+    fn last_block_time(&self) -> AppResult<BlockTime> {
+        Ok(self
+            .storage
+            .nv_get(state_key::LAST_BLOCK_TIME)?
+            .and_then(|b| BlockTime::from_bytes(&b))
+            .unwrap_or_default())
+    }
+
+    /// InitChain: loads the genesis `app_state` into version 0 and returns its
+    /// root. Nothing is written to disk until the first block commits.
+    pub fn init_chain(
+        &mut self,
+        chain_id: &str,
+        time: BlockTime,
+        app_state: &serde_json::Value,
+    ) -> AppResult<[u8; 32]> {
+        if self.storage.committed_height()? > 0 {
+            return Err(AppError::internal("InitChain called on a chain that has blocks"));
+        }
+        self.storage.discard_pending();
+        let ctx = BlockContext {
+            chain_id: chain_id.to_string(),
+            height: 0,
+            time_secs: time.secs,
+            time_nanos: time.nanos,
+        };
+        let changes = {
+            let mut state = Delta::new(&self.storage);
+            crate::genesis::init_genesis(&self.router, &mut state, app_state, &ctx)?;
+            state.nv_put(state_key::LAST_BLOCK_TIME.to_vec(), time.to_bytes().to_vec())?;
+            state.into_changes()
+        };
+        let hash = self.storage.prepare(0, changes)?;
+        self.check_invariants()?;
+        Ok(hash)
+    }
+
+    /// Runs every module's invariants on the latest (possibly prepared) state.
+    pub fn check_invariants(&self) -> AppResult<()> {
+        for c in self.router.components() {
+            c.check_invariants(&self.storage)
+                .map_err(|e| e.wrap(format!("invariant of module {} broken", c.name())))?;
+        }
+        Ok(())
+    }
+
+    pub fn check_tx(&mut self, tx: &[u8]) -> AppResult<TxOutcome> {
+        let chain_id = self.chain_id()?;
+        let time = self.last_block_time()?;
+        let ctx = BlockContext {
+            chain_id,
+            height: self.storage.committed_height()?.saturating_add(1),
+            time_secs: time.secs,
+            time_nanos: time.nanos,
+        };
+        let env = TxEnv {
+            router: &self.router,
+            ctx: &ctx,
+            min_gas_prices: &self.config.min_gas_prices,
+            max_tx_bytes: self.config.max_tx_bytes,
+        };
+        let changes = std::mem::take(&mut self.check_changes);
+        let mut layer = Delta::with_changes(&self.storage, changes);
+        let outcome = execute_tx(&env, &mut layer, tx, ExecMode::Check);
+        self.check_changes = layer.into_changes();
+        Ok(outcome)
+    }
+
+    /// FinalizeBlock: begin-block, every tx, end-block; prepares the version
+    /// and returns its app hash. Errors here are fatal to the node (storage
+    /// failures, broken invariants), never a tx's bad input.
+    pub fn finalize_block(
+        &mut self,
+        height: u64,
+        time: BlockTime,
+        txs: &[Vec<u8>],
+    ) -> AppResult<BlockOutcome> {
+        let ctx = BlockContext {
+            chain_id: self.chain_id()?,
+            height,
+            time_secs: time.secs,
+            time_nanos: time.nanos,
+        };
+        // A height executed before (a replaced proposal) is executed anew.
+        self.storage.discard_pending_from(height);
+        let env = TxEnv {
+            router: &self.router,
+            ctx: &ctx,
+            min_gas_prices: &MinGasPrices::default(),
+            max_tx_bytes: self.config.max_tx_bytes,
+        };
+        let (changes, tx_results, events) = {
+            let mut block = Delta::new(&self.storage);
+            for c in self.router.components() {
+                c.begin_block(&mut block, &ctx)?;
+            }
+            let mut events = block.take_events();
+            let tx_results: Vec<TxOutcome> = txs
+                .iter()
+                .map(|tx| execute_tx(&env, &mut block, tx, ExecMode::Deliver))
+                .collect();
+            for c in self.router.components() {
+                c.end_block(&mut block, &ctx)?;
+            }
+            events.extend(block.take_events());
+            block.nv_put(state_key::LAST_BLOCK_TIME.to_vec(), time.to_bytes().to_vec())?;
+            (block.into_changes(), tx_results, events)
+        };
+        let app_hash = self.storage.prepare(height, changes)?;
+        let period = self.config.inv_check_period;
+        if period > 0 && height % period == 0 {
+            self.check_invariants()?;
+        }
+        Ok(BlockOutcome {
+            tx_results,
+            events,
+            app_hash,
+        })
+    }
+
+    /// Commit: writes the prepared versions atomically and resets the
+    /// mempool's layer to the new state.
+    pub fn commit(&mut self) -> AppResult<u64> {
+        self.storage.commit()?;
+        self.check_changes = Changes::default();
+        Ok(self.storage.committed_height()?)
+    }
+}

@@ -1,0 +1,30 @@
+//! State at a past height for queries: point reads through the Merkle tree's
+//! versions; prefix scans are only offered at the latest height.
+
+use gpuchain_store::{CommittedView, StateRead, StoreError};
+
+pub struct AtHeight<'a> {
+    pub view: &'a CommittedView<'a>,
+    pub height: u64,
+}
+
+fn unsupported() -> StoreError {
+    StoreError::Unsupported(
+        "listing queries are served at the latest height only; query without a height".into(),
+    )
+}
+
+impl StateRead for AtHeight<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.view.get_at(key, self.height)
+    }
+    fn prefix(&self, _: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        Err(unsupported())
+    }
+    fn nv_get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Err(unsupported())
+    }
+    fn nv_prefix(&self, _: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        Err(unsupported())
+    }
+}

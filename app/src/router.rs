@@ -1,0 +1,48 @@
+//! The registration list: every module the app runs, and which one handles
+//! each Msg type URL.
+
+use std::collections::BTreeMap;
+
+use gpuchain_store::Component;
+use gpuchain_types::{AppError, AppResult};
+
+pub struct Router {
+    components: Vec<Box<dyn Component>>,
+    by_msg: BTreeMap<&'static str, usize>,
+}
+
+impl Router {
+    pub fn new(components: Vec<Box<dyn Component>>) -> Self {
+        let mut by_msg = BTreeMap::new();
+        for (i, c) in components.iter().enumerate() {
+            for url in c.msg_types() {
+                by_msg.insert(*url, i);
+            }
+        }
+        Self { components, by_msg }
+    }
+
+    /// gpuchain's modules, in the order genesis, begin- and end-block run them.
+    pub fn standard() -> Self {
+        Self::new(vec![
+            Box::new(gpuchain_auth::AuthComponent),
+            Box::new(gpuchain_bank::BankComponent),
+        ])
+    }
+
+    pub fn components(&self) -> &[Box<dyn Component>] {
+        &self.components
+    }
+
+    /// The module handling a Msg; an unknown type URL is a tx decode error, as
+    /// in the SDK ("unable to resolve type URL").
+    pub fn route(&self, type_url: &str) -> AppResult<&dyn Component> {
+        self.by_msg
+            .get(type_url)
+            .and_then(|i| self.components.get(*i))
+            .map(|c| c.as_ref())
+            .ok_or_else(|| {
+                AppError::tx_decode(format!("unable to resolve type URL {type_url}"))
+            })
+    }
+}

@@ -1,0 +1,230 @@
+//! The ante checks, in the Cosmos SDK's order: tx size gas, memo, timeout
+//! height, fee (deducted), public keys, signature gas, sequences and
+//! signatures, sequence increment. They run on one layer: if any fails,
+//! nothing of them stays.
+
+use base64::Engine;
+use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
+use cosmos_sdk_proto::cosmos::tx::v1beta1::mode_info;
+use gpuchain_store::{Delta, GasMeter, StateWrite};
+use gpuchain_types::error::code;
+use gpuchain_types::{Address, AppError, AppResult, BlockContext, Coin, Coins, Event};
+
+use super::decode::DecodedTx;
+use super::fee::MinGasPrices;
+use super::signature::{decode_pubkey, direct_sign_bytes, encode_pubkey, verify_secp256k1};
+use super::ExecMode;
+
+pub struct AnteEnv<'a> {
+    pub ctx: &'a BlockContext,
+    pub min_gas_prices: &'a MinGasPrices,
+    pub mode: ExecMode,
+}
+
+fn fee_coins(tx: &DecodedTx) -> AppResult<Coins> {
+    let fee = tx.auth_info.fee.as_ref();
+    let coins = fee
+        .map(|f| {
+            f.amount
+                .iter()
+                .map(|c| Coin::from_parts(&c.denom, &c.amount))
+                .collect::<AppResult<Vec<_>>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    Coins::from_wire_strict(coins).map_err(|e| e.wrap("invalid fee"))
+}
+
+pub fn run_ante(
+    state: &mut Delta<'_>,
+    meter: &GasMeter,
+    env: &AnteEnv<'_>,
+    tx: &DecodedTx,
+) -> AppResult<()> {
+    let auth_params = gpuchain_auth::params(state)?;
+    let size = u64::try_from(tx.len).unwrap_or(u64::MAX);
+    meter.consume(auth_params.tx_size_cost_per_byte.saturating_mul(size))?;
+
+    let memo_chars = tx.body.memo.chars().count() as u64;
+    if memo_chars > auth_params.max_memo_characters {
+        return Err(AppError::sdk(
+            code::MEMO_TOO_LARGE,
+            format!(
+                "maximum number of characters is {} but received {memo_chars} characters",
+                auth_params.max_memo_characters
+            ),
+        ));
+    }
+    if tx.body.timeout_height > 0 && env.ctx.height > tx.body.timeout_height {
+        return Err(AppError::sdk(
+            code::TX_TIMEOUT_HEIGHT,
+            format!(
+                "block height: {}, timeout height: {}: tx timeout height",
+                env.ctx.height, tx.body.timeout_height
+            ),
+        ));
+    }
+    if tx.signers.len() as u64 > auth_params.tx_sig_limit {
+        return Err(AppError::sdk(
+            code::TOO_MANY_SIGNATURES,
+            format!(
+                "signatures: {}, limit: {}",
+                tx.signers.len(),
+                auth_params.tx_sig_limit
+            ),
+        ));
+    }
+
+    deduct_fee(state, meter, env, tx)?;
+
+    let simulate = env.mode == ExecMode::Simulate;
+    for (i, signer) in tx.signers.iter().enumerate() {
+        let info = &tx.auth_info.signer_infos[i];
+        let sig = &tx.raw.signatures[i];
+        let mut acc = gpuchain_auth::get_account(state, signer)?.ok_or_else(|| {
+            AppError::sdk(
+                code::UNKNOWN_ADDRESS,
+                format!("account {signer} does not exist: unknown address"),
+            )
+        })?;
+        let tx_key = info.public_key.as_ref().map(decode_pubkey).transpose()?;
+        if let Some(k) = &tx_key {
+            if Address::from_pubkey(k) != *signer {
+                return Err(AppError::sdk(
+                    code::INVALID_PUBKEY,
+                    format!("pubKey does not match signer address {signer} with signer index: {i}"),
+                ));
+            }
+        }
+        let stored_key = acc.pub_key.as_ref().map(decode_pubkey).transpose()?;
+        let key = stored_key.or(tx_key);
+        if acc.pub_key.is_none() {
+            if let Some(k) = &tx_key {
+                acc.pub_key = Some(encode_pubkey(k));
+            }
+        }
+        meter.consume(auth_params.sig_verify_cost_secp256k1)?;
+
+        if info.sequence != acc.sequence {
+            return Err(AppError::sdk(
+                code::WRONG_SEQUENCE,
+                format!(
+                    "account sequence mismatch, expected {}, got {}: incorrect account sequence",
+                    acc.sequence, info.sequence
+                ),
+            ));
+        }
+        if !simulate {
+            let key = key.ok_or_else(|| {
+                AppError::sdk(code::INVALID_PUBKEY, "pubkey on account is not set")
+            })?;
+            verify_signature(env.ctx, tx, i, &key, acc.account_number, sig)?;
+        }
+        state.emit(Event::new("tx").attr("acc_seq", format!("{signer}/{}", acc.sequence)));
+        state.emit(Event::new("tx").attr(
+            "signature",
+            base64::engine::general_purpose::STANDARD.encode(sig),
+        ));
+        acc.sequence = acc
+            .sequence
+            .checked_add(1)
+            .ok_or_else(|| AppError::internal("sequence overflow"))?;
+        gpuchain_auth::set_account(state, &acc)?;
+    }
+    Ok(())
+}
+
+fn verify_signature(
+    ctx: &BlockContext,
+    tx: &DecodedTx,
+    i: usize,
+    key: &[u8; 33],
+    account_number: u64,
+    sig: &[u8],
+) -> AppResult<()> {
+    let mode = match tx.auth_info.signer_infos[i]
+        .mode_info
+        .as_ref()
+        .and_then(|m| m.sum.as_ref())
+    {
+        Some(mode_info::Sum::Single(s)) => s.mode,
+        Some(mode_info::Sum::Multi(_)) => {
+            return Err(AppError::unauthorized("multisig signatures are not supported"))
+        }
+        None => return Err(AppError::unauthorized("signer info has no mode info")),
+    };
+    if mode != SignMode::Direct as i32 {
+        return Err(AppError::unauthorized(format!(
+            "unsupported sign mode {mode}; this chain accepts SIGN_MODE_DIRECT"
+        )));
+    }
+    let bytes = direct_sign_bytes(
+        &tx.raw.body_bytes,
+        &tx.raw.auth_info_bytes,
+        &ctx.chain_id,
+        account_number,
+    );
+    if !verify_secp256k1(key, &bytes, sig) {
+        return Err(AppError::unauthorized(format!(
+            "signature verification failed; please verify account number ({account_number}) and chain-id ({})",
+            ctx.chain_id
+        )));
+    }
+    Ok(())
+}
+
+fn deduct_fee(
+    state: &mut Delta<'_>,
+    meter: &GasMeter,
+    env: &AnteEnv<'_>,
+    tx: &DecodedTx,
+) -> AppResult<()> {
+    let fee = fee_coins(tx)?;
+    let gas_limit = tx.auth_info.fee.as_ref().map_or(0, |f| f.gas_limit);
+    if env.mode == ExecMode::Check {
+        env.min_gas_prices.check_fee(&fee, gas_limit)?;
+    }
+    let fee_msg = tx.auth_info.fee.as_ref();
+    if fee_msg.is_some_and(|f| !f.granter.is_empty()) {
+        return Err(AppError::invalid_request("fee grants are not supported"));
+    }
+    let payer = match fee_msg.map(|f| f.payer.as_str()).filter(|p| !p.is_empty()) {
+        Some(p) => {
+            let p = Address::from_bech32(p)?;
+            if !tx.signers.contains(&p) {
+                return Err(AppError::unauthorized(format!(
+                    "fee payer {p} is not a signer of the tx"
+                )));
+            }
+            p
+        }
+        None => *tx
+            .signers
+            .first()
+            .ok_or_else(|| AppError::sdk(code::NO_SIGNATURES, "no signers"))?,
+    };
+    if gpuchain_auth::get_account(state, &payer)?.is_none() {
+        return Err(AppError::sdk(
+            code::UNKNOWN_ADDRESS,
+            format!("fee payer address: {payer} does not exist: unknown address"),
+        ));
+    }
+    if !fee.is_empty() {
+        gpuchain_bank::send_coins(state, &payer, &gpuchain_bank::fee_collector(), &fee).map_err(
+            |e| {
+                if e.code == code::INSUFFICIENT_FUNDS && e.codespace == gpuchain_types::error::SDK {
+                    AppError::insufficient_funds(format!("{}: insufficient fees", e.log))
+                } else {
+                    e
+                }
+            },
+        )?;
+    }
+    let _ = meter;
+    state.emit(
+        Event::new("tx")
+            .attr("fee", fee.to_string())
+            .attr("fee_payer", payer.to_string()),
+    );
+    Ok(())
+}

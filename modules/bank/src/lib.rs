@@ -1,0 +1,1 @@
+//! gpuchain bank module (work in progress).

@@ -1,0 +1,127 @@
+//! A small blocking client of CometBFT's JSON-RPC (the endpoints wallets use:
+//! status, abci_query, broadcast_tx_sync, tx).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde_json::{json, Value};
+
+pub struct Rpc {
+    url: String,
+    http: reqwest::blocking::Client,
+}
+
+/// A failed ABCI query, with the Cosmos code a client branches on.
+#[derive(Debug)]
+pub struct QueryError {
+    pub code: u32,
+    pub codespace: String,
+    pub log: String,
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (codespace {}, code {})", self.log, self.codespace, self.code)
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+impl Rpc {
+    /// `node` as CometBFT's `--node` flag takes it: tcp://host:port or http://...
+    pub fn new(node: &str) -> Result<Self> {
+        let url = node.replacen("tcp://", "http://", 1);
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        Ok(Self { url, http })
+    }
+
+    pub fn call(&self, method: &str, params: Value) -> Result<Value> {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let resp: Value = self
+            .http
+            .post(&self.url)
+            .json(&body)
+            .send()
+            .with_context(|| format!("connecting to {}", self.url))?
+            .json()
+            .context("decoding the RPC response")?;
+        if let Some(err) = resp.get("error") {
+            bail!("RPC {method} failed: {err}");
+        }
+        resp.get("result")
+            .cloned()
+            .ok_or_else(|| anyhow!("RPC {method}: no result"))
+    }
+
+    pub fn status(&self) -> Result<Value> {
+        self.call("status", json!({}))
+    }
+
+    pub fn chain_id(&self) -> Result<String> {
+        let s = self.status()?;
+        s["node_info"]["network"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("status has no network"))
+    }
+
+    /// An ABCI query; a non-zero code is returned as a [`QueryError`].
+    pub fn abci_query(&self, path: &str, data: &[u8]) -> Result<Vec<u8>> {
+        let r = self.call(
+            "abci_query",
+            json!({"path": path, "data": hex::encode(data), "height": "0", "prove": false}),
+        )?;
+        let resp = &r["response"];
+        let code = resp["code"].as_u64().unwrap_or(0);
+        if code != 0 {
+            return Err(QueryError {
+                code: u32::try_from(code).unwrap_or(u32::MAX),
+                codespace: resp["codespace"].as_str().unwrap_or_default().to_string(),
+                log: resp["log"].as_str().unwrap_or_default().to_string(),
+            }
+            .into());
+        }
+        let value = resp["value"].as_str().unwrap_or_default();
+        Ok(B64.decode(value)?)
+    }
+
+    pub fn broadcast_tx_sync(&self, tx: &[u8]) -> Result<Value> {
+        self.call("broadcast_tx_sync", json!({"tx": B64.encode(tx)}))
+    }
+
+    /// Looks a tx up by hash, None while it is not yet in a block.
+    pub fn tx(&self, hash_hex: &str) -> Result<Option<Value>> {
+        let hash = hex::decode(hash_hex).context("tx hash must be hex")?;
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tx",
+            "params": {"hash": B64.encode(hash), "prove": false}});
+        let resp: Value = self
+            .http
+            .post(&self.url)
+            .json(&body)
+            .send()
+            .with_context(|| format!("connecting to {}", self.url))?
+            .json()?;
+        if resp.get("error").is_some() {
+            return Ok(None);
+        }
+        Ok(resp.get("result").cloned())
+    }
+
+    /// Waits until a tx is in a committed block.
+    pub fn wait_tx(&self, hash_hex: &str, timeout: Duration) -> Result<Value> {
+        let start = Instant::now();
+        loop {
+            if let Some(v) = self.tx(hash_hex)? {
+                return Ok(v);
+            }
+            if start.elapsed() > timeout {
+                bail!("tx {hash_hex} was not committed within {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The one trait through which the app knows a module. The app owns the
+//! registration list; each module crate implements this for its unit struct.
+
+use gpuchain_types::{Address, AppResult, BlockContext};
+
+use crate::{StateRead, StateWrite};
+
+/// A Msg's response, packed by the app into `TxMsgData.msg_responses`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MsgResponse {
+    pub type_url: String,
+    pub value: Vec<u8>,
+}
+
+pub trait Component: Send + Sync {
+    /// The module's name: its codespace, key prefix and genesis section.
+    fn name(&self) -> &'static str;
+
+    /// Loads the module's section of the genesis `app_state` (`Null` when the
+    /// section is absent, which means defaults).
+    fn init_genesis(
+        &self,
+        state: &mut dyn StateWrite,
+        genesis: &serde_json::Value,
+        ctx: &BlockContext,
+    ) -> AppResult<()>;
+
+    /// The Msg type URLs this module handles.
+    fn msg_types(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Decodes a Msg and runs its stateless checks; returns its signers in
+    /// order. Called before any fee is taken.
+    fn check_msg(&self, type_url: &str, value: &[u8]) -> AppResult<Vec<Address>> {
+        let _ = value;
+        Err(gpuchain_types::AppError::tx_decode(format!(
+            "unable to resolve type URL {type_url}"
+        )))
+    }
+
+    /// Executes a Msg on the tx's state layer.
+    fn deliver_msg(
+        &self,
+        state: &mut dyn StateWrite,
+        ctx: &BlockContext,
+        type_url: &str,
+        value: &[u8],
+    ) -> AppResult<MsgResponse> {
+        let _ = (state, ctx, value);
+        Err(gpuchain_types::AppError::tx_decode(format!(
+            "unable to resolve type URL {type_url}"
+        )))
+    }
+
+    /// Answers a gRPC query path (`/cosmos.bank.v1beta1.Query/Balance`);
+    /// `None` when the path is not this module's.
+    fn query(&self, state: &dyn StateRead, path: &str, data: &[u8]) -> Option<AppResult<Vec<u8>>> {
+        let _ = (state, path, data);
+        None
+    }
+
+    fn begin_block(&self, state: &mut dyn StateWrite, ctx: &BlockContext) -> AppResult<()> {
+        let _ = (state, ctx);
+        Ok(())
+    }
+
+    fn end_block(&self, state: &mut dyn StateWrite, ctx: &BlockContext) -> AppResult<()> {
+        let _ = (state, ctx);
+        Ok(())
+    }
+
+    /// Checks the module's invariants (e.g. supply == sum of balances).
+    fn check_invariants(&self, state: &dyn StateRead) -> AppResult<()> {
+        let _ = state;
+        Ok(())
+    }
+}

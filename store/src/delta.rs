@@ -1,0 +1,258 @@
+//! A copy-on-write layer over any state. Writes and events stay in the layer
+//! until [`Delta::into_changes`] hands them to the layer below; dropping the
+//! layer discards them, events included (a failed tx emits nothing).
+
+use std::collections::BTreeMap;
+
+use gpuchain_types::Event;
+
+use crate::gas::GasMeter;
+use crate::state::{prefix_end, StateRead, StateWrite};
+use crate::StoreError;
+
+/// `None` marks a deletion.
+pub type WriteSet = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// What a layer changed, in key order, and the events it emitted in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub state: WriteSet,
+    pub nv: WriteSet,
+    pub events: Vec<Event>,
+}
+
+pub struct Delta<'a> {
+    base: &'a dyn StateRead,
+    changes: Changes,
+    gas: Option<&'a GasMeter>,
+}
+
+impl<'a> Delta<'a> {
+    pub fn new(base: &'a dyn StateRead) -> Self {
+        Self {
+            base,
+            changes: Changes::default(),
+            gas: None,
+        }
+    }
+
+    /// A layer that charges every read and write to `meter`.
+    pub fn metered(base: &'a dyn StateRead, meter: &'a GasMeter) -> Self {
+        Self {
+            base,
+            changes: Changes::default(),
+            gas: Some(meter),
+        }
+    }
+
+    /// A layer that starts with changes made earlier (the mempool's state,
+    /// kept between CheckTx calls).
+    pub fn with_changes(base: &'a dyn StateRead, changes: Changes) -> Self {
+        Self {
+            base,
+            changes,
+            gas: None,
+        }
+    }
+
+    pub fn into_changes(self) -> Changes {
+        self.changes
+    }
+
+    pub fn changes(&self) -> &Changes {
+        &self.changes
+    }
+
+    /// Applies a layer that ran on top of this one.
+    pub fn apply(&mut self, changes: Changes) {
+        self.changes.state.extend(changes.state);
+        self.changes.nv.extend(changes.nv);
+        self.changes.events.extend(changes.events);
+    }
+
+    /// Takes the events recorded so far (the block's layer hands each tx's
+    /// events to its result this way).
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.changes.events)
+    }
+
+    fn charge_read(&self, key: &[u8], value: Option<&Vec<u8>>) -> Result<(), StoreError> {
+        if let Some(g) = self.gas {
+            let len = key.len().saturating_add(value.map_or(0, Vec::len));
+            g.consume_bytes(g.config.read_flat, g.config.read_per_byte, len)?;
+        }
+        Ok(())
+    }
+
+    fn charge_write(&self, key: &[u8], value: Option<&[u8]>) -> Result<(), StoreError> {
+        if let Some(g) = self.gas {
+            match value {
+                Some(v) => {
+                    let len = key.len().saturating_add(v.len());
+                    g.consume_bytes(g.config.write_flat, g.config.write_per_byte, len)?
+                }
+                None => g.consume(g.config.delete)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn charge_iter(&self, items: &[(Vec<u8>, Vec<u8>)]) -> Result<(), StoreError> {
+        if let Some(g) = self.gas {
+            g.consume(g.config.read_flat)?;
+            for (k, v) in items {
+                let len = k.len().saturating_add(v.len());
+                g.consume_bytes(g.config.iter_next_flat, g.config.read_per_byte, len)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn lookup(
+    writes: &WriteSet,
+    key: &[u8],
+    below: impl FnOnce() -> Result<Option<Vec<u8>>, StoreError>,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    match writes.get(key) {
+        Some(v) => Ok(v.clone()),
+        None => below(),
+    }
+}
+
+/// Overlays a layer's writes on the pairs read below it.
+pub(crate) fn merge_prefix(
+    below: Vec<(Vec<u8>, Vec<u8>)>,
+    writes: &WriteSet,
+    prefix: &[u8],
+) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let range: Box<dyn Iterator<Item = (&Vec<u8>, &Option<Vec<u8>>)>> = match prefix_end(prefix) {
+        Some(end) => Box::new(writes.range(prefix.to_vec()..end)),
+        None => Box::new(writes.range(prefix.to_vec()..)),
+    };
+    let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = below.into_iter().collect();
+    for (k, v) in range {
+        match v {
+            Some(v) => {
+                merged.insert(k.clone(), v.clone());
+            }
+            None => {
+                merged.remove(k);
+            }
+        }
+    }
+    merged.into_iter().collect()
+}
+
+impl StateRead for Delta<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let v = lookup(&self.changes.state, key, || self.base.get(key))?;
+        self.charge_read(key, v.as_ref())?;
+        Ok(v)
+    }
+
+    fn prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let items = merge_prefix(self.base.prefix(prefix)?, &self.changes.state, prefix);
+        self.charge_iter(&items)?;
+        Ok(items)
+    }
+
+    fn nv_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let v = lookup(&self.changes.nv, key, || self.base.nv_get(key))?;
+        self.charge_read(key, v.as_ref())?;
+        Ok(v)
+    }
+
+    fn nv_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let items = merge_prefix(self.base.nv_prefix(prefix)?, &self.changes.nv, prefix);
+        self.charge_iter(&items)?;
+        Ok(items)
+    }
+}
+
+impl StateWrite for Delta<'_> {
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StoreError> {
+        self.charge_write(&key, Some(&value))?;
+        self.changes.state.insert(key, Some(value));
+        Ok(())
+    }
+
+    fn delete(&mut self, key: Vec<u8>) -> Result<(), StoreError> {
+        self.charge_write(&key, None)?;
+        self.changes.state.insert(key, None);
+        Ok(())
+    }
+
+    fn nv_put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StoreError> {
+        self.charge_write(&key, Some(&value))?;
+        self.changes.nv.insert(key, Some(value));
+        Ok(())
+    }
+
+    fn nv_delete(&mut self, key: Vec<u8>) -> Result<(), StoreError> {
+        self.charge_write(&key, None)?;
+        self.changes.nv.insert(key, None);
+        Ok(())
+    }
+
+    fn emit(&mut self, event: Event) {
+        self.changes.events.push(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An empty base, so layers can be tested without a database.
+    struct Empty;
+    impl StateRead for Empty {
+        fn get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+            Ok(None)
+        }
+        fn prefix(&self, _: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+            Ok(vec![])
+        }
+        fn nv_get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+            Ok(None)
+        }
+        fn nv_prefix(&self, _: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+            Ok(vec![])
+        }
+    }
+
+    #[test]
+    fn should_see_writes_of_lower_layer_and_discard_dropped_layer() {
+        let mut block = Delta::new(&Empty);
+        block.put(b"a/1".to_vec(), b"x".to_vec()).unwrap();
+        {
+            let mut tx = Delta::new(&block);
+            assert_eq!(tx.get(b"a/1").unwrap(), Some(b"x".to_vec()));
+            tx.put(b"a/2".to_vec(), b"y".to_vec()).unwrap();
+            tx.emit(Event::new("dropped"));
+            // dropped: a failed tx
+        }
+        assert_eq!(block.get(b"a/2").unwrap(), None);
+        assert!(block.changes().events.is_empty());
+        let mut tx = Delta::new(&block);
+        tx.delete(b"a/1".to_vec()).unwrap();
+        tx.put(b"a/3".to_vec(), b"z".to_vec()).unwrap();
+        tx.put(b"b/1".to_vec(), b"w".to_vec()).unwrap();
+        tx.emit(Event::new("kept"));
+        let ch = tx.into_changes();
+        block.apply(ch);
+        let items = block.prefix(b"a/").unwrap();
+        assert_eq!(items, vec![(b"a/3".to_vec(), b"z".to_vec())]);
+        assert_eq!(block.changes().events, vec![Event::new("kept")]);
+    }
+
+    #[test]
+    fn should_charge_gas_and_fail_when_out() {
+        let meter = GasMeter::new(3_000);
+        let mut d = Delta::metered(&Empty, &meter);
+        d.get(b"k").unwrap();
+        assert_eq!(meter.used(), 1_003);
+        let e = d.put(b"k".to_vec(), b"v".to_vec()).unwrap_err();
+        assert!(matches!(e, StoreError::OutOfGas { .. }));
+    }
+}

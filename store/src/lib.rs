@@ -1,0 +1,25 @@
+//! gpuchain's state store.
+//!
+//! - [`Storage`]: RocksDB on disk; consensus state is committed to by a
+//!   Jellyfish Merkle tree whose root is the app hash; indexes live in a
+//!   non-verifiable column that is not part of the hash.
+//! - [`Delta`]: a copy-on-write layer over any [`StateRead`]. A block runs on
+//!   one, each tx on one above it; a layer is applied or dropped whole, its
+//!   events with it, which is what makes a tx atomic.
+//! - [`GasMeter`]: charged by a delta on every read and write of a tx.
+
+pub mod component;
+mod delta;
+mod error;
+mod gas;
+mod state;
+mod storage;
+mod tree;
+
+pub use component::{Component, MsgResponse};
+pub use delta::{Changes, Delta};
+pub use error::StoreError;
+pub use gas::{GasConfig, GasMeter};
+pub use state::{StateRead, StateWrite};
+pub use storage::{CommittedView, Storage, StorageConfig, StorageReader};
+pub use tree::proof_spec;

@@ -1,0 +1,48 @@
+use gpuchain_types::Event;
+
+use crate::StoreError;
+
+/// Read access to state: the verifiable store (hashed into the app hash) and
+/// the non-verifiable one (indexes a module keeps for itself).
+pub trait StateRead {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Every pair whose key starts with `prefix`, in key order.
+    fn prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn nv_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    fn nv_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+}
+
+/// Write access: writes and events land in a [`crate::Delta`] and reach disk
+/// only when every layer above the storage has been applied and committed.
+pub trait StateWrite: StateRead {
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StoreError>;
+    fn delete(&mut self, key: Vec<u8>) -> Result<(), StoreError>;
+    fn nv_put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StoreError>;
+    fn nv_delete(&mut self, key: Vec<u8>) -> Result<(), StoreError>;
+    fn emit(&mut self, event: Event);
+}
+
+/// Ends of a prefix range: the first key after every key with this prefix.
+pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_end;
+
+    #[test]
+    fn should_compute_prefix_end() {
+        assert_eq!(prefix_end(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(prefix_end(&[1, 255]), Some(vec![2]));
+        assert_eq!(prefix_end(&[255, 255]), None);
+        assert_eq!(prefix_end(b""), None);
+    }
+}

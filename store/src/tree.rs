@@ -1,0 +1,133 @@
+//! The Jellyfish Merkle tree's view of the database: committed nodes and
+//! values in RocksDB, overlaid by versions prepared but not yet committed.
+
+use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
+use jmt::{KeyHash, OwnedValue, Version};
+
+use crate::delta::WriteSet;
+use crate::storage::{cf, Src};
+
+/// The ICS-23 proof spec of gpuchain's state commitment, for clients that
+/// verify `prove=true` query results.
+pub fn proof_spec() -> ics23::ProofSpec {
+    jmt::ics23_spec()
+}
+
+/// A version computed by FinalizeBlock (or InitChain) and held in memory
+/// until Commit writes it.
+pub(crate) struct PendingVersion {
+    pub version: Version,
+    pub state: WriteSet,
+    pub nv: WriteSet,
+    pub tree: TreeUpdateBatch,
+    pub root: [u8; 32],
+    pub preimages: Vec<(KeyHash, Vec<u8>)>,
+    /// Values superseded in this version: (key hash, version they were written at).
+    pub stale_values: Vec<(KeyHash, Version)>,
+}
+
+pub(crate) fn value_key(key_hash: &KeyHash, version: Version) -> Vec<u8> {
+    let mut k = Vec::with_capacity(40);
+    k.extend_from_slice(&key_hash.0);
+    k.extend_from_slice(&version.to_be_bytes());
+    k
+}
+
+/// Stored jmt values: a tag byte (1 = present, 0 = deleted) and the value.
+pub(crate) fn encode_value(v: &Option<Vec<u8>>) -> Vec<u8> {
+    match v {
+        Some(v) => {
+            let mut out = Vec::with_capacity(v.len().saturating_add(1));
+            out.push(1);
+            out.extend_from_slice(v);
+            out
+        }
+        None => vec![0],
+    }
+}
+
+fn decode_value(raw: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
+    match raw.split_first() {
+        Some((1, rest)) => Ok(Some(rest.to_vec())),
+        Some((0, _)) => Ok(None),
+        _ => Err(anyhow::anyhow!("corrupt jmt value encoding")),
+    }
+}
+
+pub(crate) struct TreeView<'a> {
+    pub src: Src<'a>,
+    pub pending: &'a [PendingVersion],
+}
+
+impl TreeView<'_> {
+    /// The version at which `key_hash` was last written, at or below `max`.
+    pub fn latest_value_version(
+        &self,
+        max: Version,
+        key_hash: &KeyHash,
+    ) -> anyhow::Result<Option<Version>> {
+        for p in self.pending.iter().rev() {
+            if p.version <= max && p.tree.node_batch.values().contains_key(&(p.version, *key_hash))
+            {
+                return Ok(Some(p.version));
+            }
+        }
+        let seek = value_key(key_hash, max);
+        Ok(self
+            .src
+            .seek_prev(cf::JMT_VALUE, &seek)?
+            .filter(|(k, _)| k.len() == 40 && k[..32] == key_hash.0)
+            .and_then(|(k, _)| k[32..].try_into().ok().map(u64::from_be_bytes)))
+    }
+}
+
+impl TreeReader for TreeView<'_> {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        for p in self.pending.iter().rev() {
+            if let Some(n) = p.tree.node_batch.get_node(node_key) {
+                return Ok(Some(n.clone()));
+            }
+        }
+        let key = borsh::to_vec(node_key)?;
+        match self.src.get(cf::JMT_NODE, &key)? {
+            Some(raw) => Ok(Some(borsh::from_slice(&raw)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        for p in self.pending.iter().rev() {
+            if p.version <= max_version {
+                if let Some(v) = p.tree.node_batch.values().get(&(p.version, key_hash)) {
+                    return Ok(v.clone());
+                }
+            }
+        }
+        let seek = value_key(&key_hash, max_version);
+        match self.src.seek_prev(cf::JMT_VALUE, &seek)? {
+            Some((k, v)) if k.len() == 40 && k[..32] == key_hash.0 => decode_value(&v),
+            _ => Ok(None),
+        }
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        // Only used when restoring a tree from a state-sync chunk, which
+        // gpuchain does not offer.
+        Err(anyhow::anyhow!("tree restore is not supported"))
+    }
+}
+
+impl HasPreimage for TreeView<'_> {
+    fn preimage(&self, key_hash: KeyHash) -> anyhow::Result<Option<Vec<u8>>> {
+        for p in self.pending.iter().rev() {
+            if let Some((_, k)) = p.preimages.iter().find(|(h, _)| *h == key_hash) {
+                return Ok(Some(k.clone()));
+            }
+        }
+        Ok(self.src.get(cf::PREIMAGE, &key_hash.0)?)
+    }
+}
