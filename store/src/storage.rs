@@ -14,7 +14,7 @@ use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
 use sha2::Sha256;
 
 use crate::delta::{merge_prefix, Changes};
-use crate::state::{prefix_end, StateRead};
+use crate::state::StateRead;
 use crate::tree::{encode_value, value_key, PendingVersion, TreeView};
 use crate::StoreError;
 

@@ -31,16 +31,13 @@ pub fn has_account(state: &dyn StateRead, address: &Address) -> AppResult<bool> 
 }
 
 /// Stores an account under the address it names (code 7 if that address is
-/// not a valid `gpu1...` address). The address is stored in its canonical
-/// (lower-case) form. Use [`ensure_account`] to create accounts, so that they
+/// not a valid `gpu1...` address). Use [`ensure_account`] to create accounts, so that they
 /// get the next account number.
 pub fn set_account(state: &mut dyn StateWrite, account: &BaseAccount) -> AppResult<()> {
     let address = Address::from_bech32(&account.address)?;
-    let mut stored = account.clone();
-    stored.address = address.to_string();
     state.put(
         state_key::accounts::by_address(&address),
-        stored.encode_to_vec(),
+        account.encode_to_vec(),
     )?;
     Ok(())
 }
@@ -215,19 +212,6 @@ mod tests {
             ..BaseAccount::default()
         };
         assert_eq!(set_account(&mut state, &acc).unwrap_err().code, 7);
-    }
-
-    #[test]
-    fn should_store_canonical_address_when_set_with_upper_case() {
-        let mut state = Delta::new(&MemState);
-        let acc = BaseAccount {
-            address: addr(1).to_string().to_uppercase(),
-            ..BaseAccount::default()
-        };
-        set_account(&mut state, &acc).unwrap();
-        set_next_account_number(&mut state, 1).unwrap();
-        let got = get_account(&state, &addr(1)).unwrap().unwrap();
-        assert_eq!(got.address, addr(1).to_string());
     }
 
     #[test]
