@@ -10,6 +10,7 @@ use crate::block::{BlockOutcome, BlockTime};
 use crate::router::Router;
 use crate::state_key;
 use crate::tx::fee::MinGasPrices;
+use crate::tx::sig_cache::SigCache;
 use crate::tx::{execute_tx, ExecMode, TxEnv, TxOutcome};
 
 #[derive(Clone, Debug)]
@@ -39,6 +40,7 @@ pub struct App {
     config: AppConfig,
     /// What CheckTx has done since the last commit (sequences, fees).
     check_changes: Changes,
+    sig_cache: SigCache,
 }
 
 impl App {
@@ -48,6 +50,7 @@ impl App {
             storage,
             config,
             check_changes: Changes::default(),
+            sig_cache: SigCache::default(),
         }
     }
 
@@ -93,7 +96,9 @@ impl App {
         app_state: &serde_json::Value,
     ) -> AppResult<[u8; 32]> {
         if self.storage.committed_height()? > 0 {
-            return Err(AppError::internal("InitChain called on a chain that has blocks"));
+            return Err(AppError::internal(
+                "InitChain called on a chain that has blocks",
+            ));
         }
         self.storage.discard_pending();
         let ctx = BlockContext {
@@ -105,7 +110,10 @@ impl App {
         let changes = {
             let mut state = Delta::new(&self.storage);
             crate::genesis::init_genesis(&self.router, &mut state, app_state, &ctx)?;
-            state.nv_put(state_key::LAST_BLOCK_TIME.to_vec(), time.to_bytes().to_vec())?;
+            state.nv_put(
+                state_key::LAST_BLOCK_TIME.to_vec(),
+                time.to_bytes().to_vec(),
+            )?;
             state.into_changes()
         };
         let hash = self.storage.prepare(0, changes)?;
@@ -133,6 +141,7 @@ impl App {
         };
         let env = TxEnv {
             router: &self.router,
+            sig_cache: Some(&self.sig_cache),
             ctx: &ctx,
             min_gas_prices: &self.config.min_gas_prices,
             max_tx_bytes: self.config.max_tx_bytes,
@@ -163,10 +172,19 @@ impl App {
         self.storage.discard_pending_from(height);
         let env = TxEnv {
             router: &self.router,
+            sig_cache: Some(&self.sig_cache),
             ctx: &ctx,
             min_gas_prices: &MinGasPrices::default(),
             max_tx_bytes: self.config.max_tx_bytes,
         };
+        crate::tx::preverify::preverify(
+            &self.router,
+            &self.storage,
+            &ctx.chain_id,
+            txs,
+            self.config.max_tx_bytes,
+            &self.sig_cache,
+        );
         let (changes, tx_results, events) = {
             let mut block = Delta::new(&self.storage);
             for c in self.router.components() {
@@ -181,12 +199,15 @@ impl App {
                 c.end_block(&mut block, &ctx)?;
             }
             events.extend(block.take_events());
-            block.nv_put(state_key::LAST_BLOCK_TIME.to_vec(), time.to_bytes().to_vec())?;
+            block.nv_put(
+                state_key::LAST_BLOCK_TIME.to_vec(),
+                time.to_bytes().to_vec(),
+            )?;
             (block.into_changes(), tx_results, events)
         };
         let app_hash = self.storage.prepare(height, changes)?;
         let period = self.config.inv_check_period;
-        if period > 0 && height % period == 0 {
+        if height.checked_rem(period) == Some(0) {
             self.check_invariants()?;
         }
         Ok(BlockOutcome {

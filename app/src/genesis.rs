@@ -21,7 +21,11 @@ pub fn init_genesis(
     let sections = match app_state {
         serde_json::Value::Null => serde_json::Map::new(),
         serde_json::Value::Object(m) => m.clone(),
-        _ => return Err(AppError::invalid_request("genesis app_state must be a JSON object")),
+        _ => {
+            return Err(AppError::invalid_request(
+                "genesis app_state must be a JSON object",
+            ))
+        }
     };
     let known: Vec<&str> = router.components().iter().map(|c| c.name()).collect();
     if let Some(unknown) = sections.keys().find(|k| !known.contains(&k.as_str())) {
@@ -29,9 +33,15 @@ pub fn init_genesis(
             "genesis app_state has a section for unknown module {unknown:?}"
         )));
     }
-    state.put(state_key::CHAIN_ID.to_vec(), ctx.chain_id.as_bytes().to_vec())?;
+    state.put(
+        state_key::CHAIN_ID.to_vec(),
+        ctx.chain_id.as_bytes().to_vec(),
+    )?;
     for c in router.components() {
-        let section = sections.get(c.name()).cloned().unwrap_or(serde_json::Value::Null);
+        let section = sections
+            .get(c.name())
+            .cloned()
+            .unwrap_or(serde_json::Value::Null);
         c.init_genesis(state, &section, ctx)
             .map_err(|e| e.wrap(format!("genesis of module {}", c.name())))?;
     }

@@ -1,7 +1,7 @@
 //! State at a past height for queries: point reads through the Merkle tree's
 //! versions; prefix scans are only offered at the latest height.
 
-use gpuchain_store::{CommittedView, StateRead, StoreError};
+use gpuchain_store::{CommittedView, KvPairs, StateRead, StoreError};
 
 pub struct AtHeight<'a> {
     pub view: &'a CommittedView<'a>,
@@ -18,13 +18,13 @@ impl StateRead for AtHeight<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         self.view.get_at(key, self.height)
     }
-    fn prefix(&self, _: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn prefix(&self, _: &[u8]) -> Result<KvPairs, StoreError> {
         Err(unsupported())
     }
     fn nv_get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         Err(unsupported())
     }
-    fn nv_prefix(&self, _: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn nv_prefix(&self, _: &[u8]) -> Result<KvPairs, StoreError> {
         Err(unsupported())
     }
 }

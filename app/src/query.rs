@@ -54,7 +54,13 @@ impl QueryService {
         }
     }
 
-    pub fn query(&self, path: &str, data: &[u8], height: u64, prove: bool) -> AppResult<QueryOutcome> {
+    pub fn query(
+        &self,
+        path: &str,
+        data: &[u8],
+        height: u64,
+        prove: bool,
+    ) -> AppResult<QueryOutcome> {
         let view = self.reader.view();
         let latest = view.height()?;
         if latest == 0 {
@@ -117,9 +123,12 @@ impl QueryService {
         height: u64,
         prove: bool,
     ) -> AppResult<QueryOutcome> {
-        let (module, kind) = rest
-            .split_once('/')
-            .ok_or_else(|| AppError::sdk(code::UNKNOWN_REQUEST, format!("invalid store path /store/{rest}")))?;
+        let (module, kind) = rest.split_once('/').ok_or_else(|| {
+            AppError::sdk(
+                code::UNKNOWN_REQUEST,
+                format!("invalid store path /store/{rest}"),
+            )
+        })?;
         if kind != "key" {
             return Err(AppError::sdk(
                 code::UNKNOWN_REQUEST,
@@ -170,6 +179,7 @@ impl QueryService {
         };
         let env = TxEnv {
             router: &self.router,
+            sig_cache: None,
             ctx: &ctx,
             min_gas_prices: &MinGasPrices::default(),
             max_tx_bytes: self.max_tx_bytes,
@@ -198,7 +208,11 @@ fn simulate_response(outcome: TxOutcome) -> SimulateResponse {
         result: Some(AbciResult {
             data: outcome.data,
             log: outcome.log,
-            events: outcome.events.into_iter().map(crate::abci::convert::event).collect(),
+            events: outcome
+                .events
+                .into_iter()
+                .map(crate::abci::convert::event)
+                .collect(),
             msg_responses: outcome.msg_responses,
         }),
     }

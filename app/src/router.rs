@@ -41,8 +41,6 @@ impl Router {
             .get(type_url)
             .and_then(|i| self.components.get(*i))
             .map(|c| c.as_ref())
-            .ok_or_else(|| {
-                AppError::tx_decode(format!("unable to resolve type URL {type_url}"))
-            })
+            .ok_or_else(|| AppError::tx_decode(format!("unable to resolve type URL {type_url}")))
     }
 }

@@ -28,7 +28,10 @@ fn assert_only_ante_events(out: &gpuchain_app::tx::TxOutcome, sender: &str) {
         assert_eq!(e.get("amount"), Some(fee.as_str()), "{e:?}");
         assert!(e.get("msg_index").is_none(), "{e:?}");
     }
-    assert_eq!(out.events[2].get("recipient"), Some(fee_collector().as_str()));
+    assert_eq!(
+        out.events[2].get("recipient"),
+        Some(fee_collector().as_str())
+    );
     assert_eq!(out.events[2].get("sender"), Some(sender));
     assert!(out.events.iter().all(|e| e.get("action").is_none()));
 }
@@ -52,7 +55,11 @@ fn should_keep_fee_and_sequence_only_when_send_exceeds_balance() {
     assert!(out.data.is_empty());
     assert_only_ante_events(&out, &alice.addr());
 
-    assert_eq!(chain.balance(&alice.addr()), ALICE_FUNDS - FEE, "only the fee left");
+    assert_eq!(
+        chain.balance(&alice.addr()),
+        ALICE_FUNDS - FEE,
+        "only the fee left"
+    );
     assert_eq!(chain.balance(&bob.addr()), BOB_FUNDS, "recipient unchanged");
     assert_eq!(chain.balance(&fee_collector()), collector_before + FEE);
     let acc = chain.account(&alice.addr()).expect("alice");

@@ -21,7 +21,8 @@ fn vector_tx() -> Vec<u8> {
 }
 
 fn read_vector() -> Vec<u8> {
-    let text = std::fs::read_to_string(VECTOR_PATH).expect("vector file (regenerate with --ignored)");
+    let text =
+        std::fs::read_to_string(VECTOR_PATH).expect("vector file (regenerate with --ignored)");
     hex::decode(text.trim()).expect("vector is hex")
 }
 
@@ -88,7 +89,10 @@ fn should_accept_next_tx_when_sequence_advanced_and_pubkey_stored() {
     assert_ok(&out.tx_results[0]);
     assert_ok(&out.tx_results[1]);
     assert_eq!(chain.sequence(&alice), 3);
-    assert_eq!(chain.balance(&alice.addr()), ALICE_FUNDS - 3 * (AMOUNT + FEE));
+    assert_eq!(
+        chain.balance(&alice.addr()),
+        ALICE_FUNDS - 3 * (AMOUNT + FEE)
+    );
     assert_eq!(chain.balance(&bob.addr()), BOB_FUNDS + 3 * AMOUNT);
 }
 

@@ -37,9 +37,20 @@ impl Chain {
         for i in 0..gen.extra {
             gpuchain_genesis::add_account(&mut genesis, &gen.extra_address(i), &coins)?;
         }
-        app.init_chain(chain_id, BlockTime { secs: 1_700_000_000, nanos: 0 }, &genesis["app_state"])
-            .map_err(|e| anyhow!("{e}"))?;
-        Ok(Self { app, chain_id: chain_id.into(), _dir: dir })
+        app.init_chain(
+            chain_id,
+            BlockTime {
+                secs: 1_700_000_000,
+                nanos: 0,
+            },
+            &genesis["app_state"],
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+        Ok(Self {
+            app,
+            chain_id: chain_id.into(),
+            _dir: dir,
+        })
     }
 
     pub fn chain_id(&self) -> &str {
@@ -47,8 +58,14 @@ impl Chain {
     }
 
     pub fn block(&mut self, height: u64, txs: &[Vec<u8>]) -> Result<BlockOutcome> {
-        let t = BlockTime { secs: 1_700_000_000 + height as i64, nanos: 0 };
-        let out = self.app.finalize_block(height, t, txs).map_err(|e| anyhow!("{e}"))?;
+        let t = BlockTime {
+            secs: 1_700_000_000 + height as i64,
+            nanos: 0,
+        };
+        let out = self
+            .app
+            .finalize_block(height, t, txs)
+            .map_err(|e| anyhow!("{e}"))?;
         self.app.commit().map_err(|e| anyhow!("{e}"))?;
         Ok(out)
     }

@@ -22,7 +22,8 @@ pub struct TxGen {
 
 fn key(i: u64) -> SecretKey {
     let seed = Sha256::digest(i.to_be_bytes());
-    SecretKey::from_bytes(&seed).expect("sha256 output is a valid key with overwhelming probability")
+    SecretKey::from_bytes(&seed)
+        .expect("sha256 output is a valid key with overwhelming probability")
 }
 
 impl TxGen {
@@ -56,14 +57,27 @@ impl TxGen {
             .collect()
     }
 
-    pub fn send(&self, k: &SecretKey, to: &Address, account_number: u64, seq: u64, chain_id: &str) -> Vec<u8> {
+    pub fn send(
+        &self,
+        k: &SecretKey,
+        to: &Address,
+        account_number: u64,
+        seq: u64,
+        chain_id: &str,
+    ) -> Vec<u8> {
         let msg = MsgSend {
             from_address: k.address().to_string(),
             to_address: to.to_string(),
-            amount: vec![Coin { denom: "ugpc".into(), amount: "10".into() }],
+            amount: vec![Coin {
+                denom: "ugpc".into(),
+                amount: "10".into(),
+            }],
         };
         let body = TxBody {
-            messages: vec![Any { type_url: "/cosmos.bank.v1beta1.MsgSend".into(), value: msg.encode_to_vec() }],
+            messages: vec![Any {
+                type_url: "/cosmos.bank.v1beta1.MsgSend".into(),
+                value: msg.encode_to_vec(),
+            }],
             ..Default::default()
         };
         #[allow(deprecated)]
@@ -71,15 +85,23 @@ impl TxGen {
             signer_infos: vec![SignerInfo {
                 public_key: Some(Any {
                     type_url: "/cosmos.crypto.secp256k1.PubKey".into(),
-                    value: PubKey { key: k.public_key_compressed().to_vec() }.encode_to_vec(),
+                    value: PubKey {
+                        key: k.public_key_compressed().to_vec(),
+                    }
+                    .encode_to_vec(),
                 }),
                 mode_info: Some(ModeInfo {
-                    sum: Some(mode_info::Sum::Single(mode_info::Single { mode: SignMode::Direct as i32 })),
+                    sum: Some(mode_info::Sum::Single(mode_info::Single {
+                        mode: SignMode::Direct as i32,
+                    })),
                 }),
                 sequence: seq,
             }],
             fee: Some(Fee {
-                amount: vec![Coin { denom: "ugpc".into(), amount: "500".into() }],
+                amount: vec![Coin {
+                    denom: "ugpc".into(),
+                    amount: "500".into(),
+                }],
                 gas_limit: 200_000,
                 payer: String::new(),
                 granter: String::new(),
@@ -95,7 +117,12 @@ impl TxGen {
             account_number,
         };
         let sig = k.sign_sha256(&doc.encode_to_vec());
-        TxRaw { body_bytes, auth_info_bytes, signatures: vec![sig.to_vec()] }.encode_to_vec()
+        TxRaw {
+            body_bytes,
+            auth_info_bytes,
+            signatures: vec![sig.to_vec()],
+        }
+        .encode_to_vec()
     }
 }
 
@@ -113,7 +140,8 @@ pub fn verify_rate_2_cores(gen: &TxGen, txs: &[Vec<u8>], chain_id: &str) -> f64 
                 account_number: i as u64,
             }
             .encode_to_vec();
-            let sig = k256::ecdsa::Signature::from_slice(&raw.signatures[0]).expect("64-byte signature");
+            let sig =
+                k256::ecdsa::Signature::from_slice(&raw.signatures[0]).expect("64-byte signature");
             (*gen.keys[i].verifying_key(), doc, sig)
         })
         .collect();

@@ -58,9 +58,17 @@ pub fn run(bin: &Path, home: &Path, args: &[&str]) -> Result<String> {
 }
 
 /// Sets `key = value` in a section of a TOML file, keeping its comments.
-pub fn set_toml(path: &Path, section: Option<&str>, key: &str, value: toml_edit::Value) -> Result<()> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut doc: toml_edit::DocumentMut = text.parse().with_context(|| format!("parsing {}", path.display()))?;
+pub fn set_toml(
+    path: &Path,
+    section: Option<&str>,
+    key: &str,
+    value: toml_edit::Value,
+) -> Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .with_context(|| format!("parsing {}", path.display()))?;
     let table = match section {
         None => doc.as_table_mut(),
         Some(s) => doc
@@ -74,7 +82,8 @@ pub fn set_toml(path: &Path, section: Option<&str>, key: &str, value: toml_edit:
 
 /// Reads a string value from a section of a TOML file.
 pub fn get_toml(path: &Path, section: Option<&str>, key: &str) -> Result<Option<String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let doc: toml_edit::DocumentMut = text.parse()?;
     let item = match section {
         None => doc.get(key),

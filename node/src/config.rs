@@ -84,9 +84,8 @@ impl AppToml {
     pub fn write(&self, home: &Path) -> Result<()> {
         let path = app_config_path(home);
         let body = toml::to_string_pretty(self)?;
-        let text = format!(
-            "# gpuchaind application config. See README.md (\"Config files\").\n{body}"
-        );
+        let text =
+            format!("# gpuchaind application config. See README.md (\"Config files\").\n{body}");
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
     }
 }

@@ -26,8 +26,9 @@ pub fn run(cli: &Cli, cmd: &GenesisCommand) -> Result<()> {
             let address = resolve_address(cli, address_or_key)?;
             let coins = Coins::parse(coins).map_err(|e| anyhow::anyhow!("invalid coins: {e}"))?;
             let path = config::genesis_path(&cli.home);
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {} (run `gpuchaind init` first)", path.display()))?;
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!("reading {} (run `gpuchaind init` first)", path.display())
+            })?;
             let mut genesis: serde_json::Value = serde_json::from_str(&text)?;
             gpuchain_genesis::add_account(&mut genesis, &address, &coins)?;
             std::fs::write(&path, serde_json::to_string_pretty(&genesis)?)?;

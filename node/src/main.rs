@@ -19,7 +19,11 @@ use clap::{Parser, Subcommand};
 use output::OutputFormat;
 
 #[derive(Parser, Debug)]
-#[command(name = "gpuchaind", version, about = "gpuchain node and command-line client")]
+#[command(
+    name = "gpuchaind",
+    version,
+    about = "gpuchain node and command-line client"
+)]
 pub struct Cli {
     /// Node home: CometBFT config and data, app config and state, keyring.
     #[arg(long, global = true, env = "GPUCHAIN_HOME", default_value_os_t = config::default_home())]

@@ -2,7 +2,9 @@
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
-use cosmos_sdk_proto::cosmos::auth::v1beta1::{BaseAccount, QueryAccountRequest, QueryAccountResponse};
+use cosmos_sdk_proto::cosmos::auth::v1beta1::{
+    BaseAccount, QueryAccountRequest, QueryAccountResponse,
+};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{QueryAllBalancesRequest, QueryAllBalancesResponse};
 use gpuchain_types::Address;
 use prost::Message;
@@ -56,7 +58,9 @@ pub fn account(rpc: &Rpc, address: &Address) -> Result<BaseAccount> {
     };
     let raw = rpc.abci_query("/cosmos.auth.v1beta1.Query/Account", &req.encode_to_vec())?;
     let resp = QueryAccountResponse::decode(raw.as_slice())?;
-    let any = resp.account.ok_or_else(|| anyhow::anyhow!("empty account response"))?;
+    let any = resp
+        .account
+        .ok_or_else(|| anyhow::anyhow!("empty account response"))?;
     if any.type_url != "/cosmos.auth.v1beta1.BaseAccount" {
         bail!("unexpected account type {}", any.type_url);
     }

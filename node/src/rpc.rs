@@ -23,7 +23,11 @@ pub struct QueryError {
 
 impl std::fmt::Display for QueryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (codespace {}, code {})", self.log, self.codespace, self.code)
+        write!(
+            f,
+            "{} (codespace {}, code {})",
+            self.log, self.codespace, self.code
+        )
     }
 }
 

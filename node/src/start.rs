@@ -50,7 +50,12 @@ pub struct StartArgs {
 
 fn node_info(home: &std::path::Path) -> NodeInfo {
     let cfg = config::comet_config_path(home);
-    let get = |section: Option<&str>, key: &str| get_toml(&cfg, section, key).ok().flatten().unwrap_or_default();
+    let get = |section: Option<&str>, key: &str| {
+        get_toml(&cfg, section, key)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    };
     let node_id = std::fs::read_to_string(config::config_dir(home).join("node_key.json"))
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
@@ -145,7 +150,10 @@ pub fn run(cli: &Cli, a: &StartArgs) -> Result<()> {
     let mut child = if a.with_comet {
         let bin = cometbft::find_binary(a.cometbft_bin.as_deref())?;
         let mut cmd = Command::new(&bin);
-        cmd.arg("start").arg("--home").arg(home).stdin(Stdio::null());
+        cmd.arg("start")
+            .arg("--home")
+            .arg(home)
+            .stdin(Stdio::null());
         // SAFETY: prctl is async-signal-safe and touches only the child.
         unsafe {
             cmd.pre_exec(|| {
@@ -194,7 +202,9 @@ pub fn run(cli: &Cli, a: &StartArgs) -> Result<()> {
 fn init_logging(level: &str, json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {

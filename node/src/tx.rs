@@ -94,7 +94,7 @@ pub fn run(cli: &Cli, cmd: &TxCommand) -> Result<()> {
                 type_url: "/cosmos.bank.v1beta1.MsgSend".into(),
                 value: msg.encode_to_vec(),
             };
-            let result = sign_and_broadcast(cli, &key, vec![any], flags)?;
+            let result = sign_and_broadcast(&key, vec![any], flags)?;
             output::print(cli.output, &result);
             if result["code"].as_u64().unwrap_or(0) != 0 {
                 std::process::exit(1);
@@ -113,17 +113,28 @@ pub fn proto_coins(c: &Coins) -> Vec<ProtoCoin> {
         .collect()
 }
 
+/// Who signs a tx, and for which chain and account state.
+pub struct SignerCtx<'a> {
+    pub key: &'a SecretKey,
+    pub chain_id: &'a str,
+    pub account_number: u64,
+    pub sequence: u64,
+}
+
 /// Builds and signs a tx (SIGN_MODE_DIRECT) for one signer.
 pub fn build_signed_tx(
-    key: &SecretKey,
+    signer: &SignerCtx<'_>,
     msgs: Vec<Any>,
     memo: &str,
     fee: &Coins,
     gas_limit: u64,
-    chain_id: &str,
-    account_number: u64,
-    sequence: u64,
 ) -> Vec<u8> {
+    let SignerCtx {
+        key,
+        chain_id,
+        account_number,
+        sequence,
+    } = *signer;
     let body = TxBody {
         messages: msgs,
         memo: memo.to_string(),
@@ -187,7 +198,9 @@ fn fee_for(flags: &TxFlags, gas: u64) -> Result<Coins> {
     if frac.len() > 6 {
         bail!("--gas-prices supports at most 6 decimals");
     }
-    let micros: u128 = format!("{int}{frac:0<6}").parse().context("invalid --gas-prices")?;
+    let micros: u128 = format!("{int}{frac:0<6}")
+        .parse()
+        .context("invalid --gas-prices")?;
     let amount = micros
         .checked_mul(u128::from(gas))
         .context("fee overflows")?
@@ -196,30 +209,29 @@ fn fee_for(flags: &TxFlags, gas: u64) -> Result<Coins> {
 }
 
 pub fn sign_and_broadcast(
-    cli: &Cli,
     key: &SecretKey,
     msgs: Vec<Any>,
     flags: &TxFlags,
 ) -> Result<serde_json::Value> {
-    let _ = cli;
     let rpc = Rpc::new(&flags.node)?;
     let chain_id = match &flags.chain_id {
         Some(c) => c.clone(),
         None => rpc.chain_id()?,
     };
-    let acc = crate::query::account(&rpc, &key.address())
-        .with_context(|| format!("account {} not found on chain (fund it first)", key.address()))?;
+    let acc = crate::query::account(&rpc, &key.address()).with_context(|| {
+        format!(
+            "account {} not found on chain (fund it first)",
+            key.address()
+        )
+    })?;
+    let signer = SignerCtx {
+        key,
+        chain_id: &chain_id,
+        account_number: acc.account_number,
+        sequence: acc.sequence,
+    };
     let gas = if flags.gas == "auto" {
-        let sim_tx = build_signed_tx(
-            key,
-            msgs.clone(),
-            &flags.memo,
-            &Coins::empty(),
-            0,
-            &chain_id,
-            acc.account_number,
-            acc.sequence,
-        );
+        let sim_tx = build_signed_tx(&signer, msgs.clone(), &flags.memo, &Coins::empty(), 0);
         #[allow(deprecated)]
         let req = SimulateRequest {
             tx: None,
@@ -233,19 +245,13 @@ pub fn sign_and_broadcast(
         let per_mille = (flags.gas_adjustment * 1000.0).round() as u64;
         used.saturating_mul(per_mille) / 1000
     } else {
-        flags.gas.parse().context("--gas must be a number or \"auto\"")?
+        flags
+            .gas
+            .parse()
+            .context("--gas must be a number or \"auto\"")?
     };
     let fee = fee_for(flags, gas)?;
-    let tx = build_signed_tx(
-        key,
-        msgs,
-        &flags.memo,
-        &fee,
-        gas,
-        &chain_id,
-        acc.account_number,
-        acc.sequence,
-    );
+    let tx = build_signed_tx(&signer, msgs, &flags.memo, &fee, gas);
     let hash = hex::encode_upper(Sha256::digest(&tx));
     let r = rpc.broadcast_tx_sync(&tx)?;
     let code = r["code"].as_u64().unwrap_or(0);
@@ -260,4 +266,47 @@ pub fn sign_and_broadcast(
     }
     let committed = rpc.wait_tx(&hash, Duration::from_secs(60))?;
     Ok(crate::query::tx_json(&committed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(gas_prices: &str, fees: Option<&str>) -> TxFlags {
+        TxFlags {
+            node: DEFAULT_NODE.into(),
+            chain_id: None,
+            gas: "200000".into(),
+            gas_adjustment: 1.5,
+            fees: fees.map(str::to_string),
+            gas_prices: gas_prices.into(),
+            memo: String::new(),
+            no_wait: false,
+        }
+    }
+
+    #[test]
+    fn should_compute_fee_from_gas_price_rounding_up() {
+        assert_eq!(
+            fee_for(&flags("0.0025ugpc", None), 200_000)
+                .unwrap()
+                .to_string(),
+            "500ugpc"
+        );
+        assert_eq!(
+            fee_for(&flags("0.0025ugpc", None), 1).unwrap().to_string(),
+            "1ugpc"
+        );
+        assert_eq!(
+            fee_for(&flags("1ugpc", None), 7).unwrap().to_string(),
+            "7ugpc"
+        );
+        assert_eq!(
+            fee_for(&flags("0.0025ugpc", Some("9uatom")), 200_000)
+                .unwrap()
+                .to_string(),
+            "9uatom"
+        );
+        assert!(fee_for(&flags("0.0000001ugpc", None), 1).is_err());
+    }
 }

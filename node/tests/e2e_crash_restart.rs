@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{broadcast_sync, CosmrsSigner, Node, ALICE_MNEMONIC, GENESIS_COINS};
+use common::{CosmrsSigner, Node, ALICE_MNEMONIC, GENESIS_COINS};
 
 const AMOUNT: u128 = 1000;
 const FEE: u128 = 500;
@@ -35,12 +35,21 @@ fn should_resume_with_same_app_hash_after_sigkill_under_load() {
                 let tx = alice.send_tx(&bob, AMOUNT, FEE, seq, "");
                 let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "broadcast_tx_sync",
                     "params": {"tx": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &tx)}});
-                let Ok(resp) = client.post(format!("http://127.0.0.1:{node_rpc}")).json(&body).send() else {
+                let Ok(resp) = client
+                    .post(format!("http://127.0.0.1:{node_rpc}"))
+                    .json(&body)
+                    .send()
+                else {
                     break;
                 };
-                let Ok(v) = resp.json::<serde_json::Value>() else { break };
+                let Ok(v) = resp.json::<serde_json::Value>() else {
+                    break;
+                };
                 if v["result"]["code"] == 0 {
-                    accepted.lock().unwrap().push(v["result"]["hash"].as_str().unwrap().to_string());
+                    accepted
+                        .lock()
+                        .unwrap()
+                        .push(v["result"]["hash"].as_str().unwrap().to_string());
                     seq += 1;
                 } else {
                     // Mempool full or sequence raced a recheck: retry after a block.
@@ -57,7 +66,11 @@ fn should_resume_with_same_app_hash_after_sigkill_under_load() {
     stop.store(true, Ordering::Relaxed);
     loader.join().unwrap();
     let accepted = accepted.lock().unwrap().clone();
-    assert!(accepted.len() >= 5, "load too light to mean anything: {}", accepted.len());
+    assert!(
+        accepted.len() >= 5,
+        "load too light to mean anything: {}",
+        accepted.len()
+    );
 
     node.start();
     let h_restart = node.height().unwrap();
@@ -72,9 +85,15 @@ fn should_resume_with_same_app_hash_after_sigkill_under_load() {
     // The app's own committed state is the one the chain agreed on: its
     // last app hash is the one in the next header.
     let info = node.rpc("abci_info", serde_json::json!({})).unwrap();
-    let app_height: u64 = info["response"]["last_block_height"].as_str().unwrap().parse().unwrap();
+    let app_height: u64 = info["response"]["last_block_height"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let app_hash_b64 = info["response"]["last_block_app_hash"].as_str().unwrap();
-    let app_hash = hex::encode_upper(base64::Engine::decode(&base64::engine::general_purpose::STANDARD, app_hash_b64).unwrap());
+    let app_hash = hex::encode_upper(
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, app_hash_b64).unwrap(),
+    );
     node.wait_height(app_height + 1, Duration::from_secs(30));
     assert_eq!(node.block_app_hash(app_height + 1), app_hash);
 
@@ -96,6 +115,11 @@ fn should_resume_with_same_app_hash_after_sigkill_under_load() {
         .unwrap();
     let total: u128 = by_sender["total_count"].as_str().unwrap().parse().unwrap();
     assert_eq!(total, committed, "indexed txs equal committed txs");
+    eprintln!(
+        "accepted {} txs before the kill, {committed} committed; killed at height >= {}, restarted at {h_restart}",
+        accepted.len(),
+        h_start + 4
+    );
     assert!(committed > 0);
     assert_eq!(node.balance(&bob, "ugpc"), committed * AMOUNT);
     assert_eq!(
@@ -105,7 +129,15 @@ fn should_resume_with_same_app_hash_after_sigkill_under_load() {
 
     // And the chain takes new txs.
     let out = node.cli_json(&[
-        "tx", "bank", "send", "alice", &bob, "1ugpc", "--node", &node.node_flag(), "--chain-id",
+        "tx",
+        "bank",
+        "send",
+        "alice",
+        &bob,
+        "1ugpc",
+        "--node",
+        &node.node_flag(),
+        "--chain-id",
         common::CHAIN_ID,
     ]);
     assert_eq!(out["code"], 0, "{out}");
@@ -113,18 +145,31 @@ fn should_resume_with_same_app_hash_after_sigkill_under_load() {
 }
 
 fn current_sequence(rpc_port: u16, fallback: u64) -> u64 {
-    use cosmos_sdk_proto::cosmos::auth::v1beta1::{BaseAccount, QueryAccountRequest, QueryAccountResponse};
+    use cosmos_sdk_proto::cosmos::auth::v1beta1::{
+        BaseAccount, QueryAccountRequest, QueryAccountResponse,
+    };
     use prost::Message;
     let alice = CosmrsSigner::from_mnemonic(ALICE_MNEMONIC, 0);
-    let req = QueryAccountRequest { address: alice.address.to_string() };
+    let req = QueryAccountRequest {
+        address: alice.address.to_string(),
+    };
     let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "abci_query",
         "params": {"path": "/cosmos.auth.v1beta1.Query/Account", "data": hex::encode(req.encode_to_vec())}});
-    let Ok(resp) = reqwest::blocking::Client::new().post(format!("http://127.0.0.1:{rpc_port}")).json(&body).send() else {
+    let Ok(resp) = reqwest::blocking::Client::new()
+        .post(format!("http://127.0.0.1:{rpc_port}"))
+        .json(&body)
+        .send()
+    else {
         return fallback;
     };
-    let Ok(v) = resp.json::<serde_json::Value>() else { return fallback };
-    let Some(b64) = v["result"]["response"]["value"].as_str() else { return fallback };
-    let raw = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap_or_default();
+    let Ok(v) = resp.json::<serde_json::Value>() else {
+        return fallback;
+    };
+    let Some(b64) = v["result"]["response"]["value"].as_str() else {
+        return fallback;
+    };
+    let raw =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap_or_default();
     QueryAccountResponse::decode(raw.as_slice())
         .ok()
         .and_then(|r| r.account)

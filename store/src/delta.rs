@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use gpuchain_types::Event;
 
 use crate::gas::GasMeter;
-use crate::state::{prefix_end, StateRead, StateWrite};
+use crate::state::{prefix_end, KvPairs, StateRead, StateWrite};
 use crate::StoreError;
 
 /// `None` marks a deletion.
@@ -121,14 +121,10 @@ fn lookup(
 }
 
 /// Overlays a layer's writes on the pairs read below it.
-pub(crate) fn merge_prefix(
-    below: Vec<(Vec<u8>, Vec<u8>)>,
-    writes: &WriteSet,
-    prefix: &[u8],
-) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let range: Box<dyn Iterator<Item = (&Vec<u8>, &Option<Vec<u8>>)>> = match prefix_end(prefix) {
-        Some(end) => Box::new(writes.range(prefix.to_vec()..end)),
-        None => Box::new(writes.range(prefix.to_vec()..)),
+pub(crate) fn merge_prefix(below: KvPairs, writes: &WriteSet, prefix: &[u8]) -> KvPairs {
+    let range = match prefix_end(prefix) {
+        Some(end) => writes.range(prefix.to_vec()..end),
+        None => writes.range(prefix.to_vec()..),
     };
     let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = below.into_iter().collect();
     for (k, v) in range {
@@ -151,7 +147,7 @@ impl StateRead for Delta<'_> {
         Ok(v)
     }
 
-    fn prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError> {
         let items = merge_prefix(self.base.prefix(prefix)?, &self.changes.state, prefix);
         self.charge_iter(&items)?;
         Ok(items)
@@ -163,7 +159,7 @@ impl StateRead for Delta<'_> {
         Ok(v)
     }
 
-    fn nv_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn nv_prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError> {
         let items = merge_prefix(self.base.nv_prefix(prefix)?, &self.changes.nv, prefix);
         self.charge_iter(&items)?;
         Ok(items)
@@ -210,13 +206,13 @@ mod tests {
         fn get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
             Ok(None)
         }
-        fn prefix(&self, _: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        fn prefix(&self, _: &[u8]) -> Result<KvPairs, StoreError> {
             Ok(vec![])
         }
         fn nv_get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
             Ok(None)
         }
-        fn nv_prefix(&self, _: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        fn nv_prefix(&self, _: &[u8]) -> Result<KvPairs, StoreError> {
             Ok(vec![])
         }
     }

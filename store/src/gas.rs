@@ -91,7 +91,13 @@ mod tests {
         m.consume(60).unwrap();
         m.consume(40).unwrap();
         let e = m.consume(1).unwrap_err();
-        assert_eq!(e, StoreError::OutOfGas { limit: 100, used: 101 });
+        assert_eq!(
+            e,
+            StoreError::OutOfGas {
+                limit: 100,
+                used: 101
+            }
+        );
         assert_eq!(m.used(), 101);
     }
 

@@ -2,14 +2,19 @@ use gpuchain_types::Event;
 
 use crate::StoreError;
 
+/// A key and its value.
+pub type KvPair = (Vec<u8>, Vec<u8>);
+/// Pairs in key order, as prefix scans return them.
+pub type KvPairs = Vec<KvPair>;
+
 /// Read access to state: the verifiable store (hashed into the app hash) and
 /// the non-verifiable one (indexes a module keeps for itself).
 pub trait StateRead {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Every pair whose key starts with `prefix`, in key order.
-    fn prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError>;
     fn nv_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
-    fn nv_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn nv_prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError>;
 }
 
 /// Write access: writes and events land in a [`crate::Delta`] and reach disk

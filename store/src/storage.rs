@@ -14,7 +14,7 @@ use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
 use sha2::Sha256;
 
 use crate::delta::{merge_prefix, Changes};
-use crate::state::StateRead;
+use crate::state::{KvPair, KvPairs, StateRead};
 use crate::tree::{encode_value, value_key, PendingVersion, TreeView};
 use crate::StoreError;
 
@@ -81,7 +81,7 @@ impl Src<'_> {
         }
     }
 
-    pub fn scan(&self, cf_name: &str, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    pub fn scan(&self, cf_name: &str, prefix: &[u8]) -> Result<KvPairs, StoreError> {
         let mut it = self.raw_iter(cf_name)?;
         it.seek(prefix);
         let mut out = Vec::new();
@@ -100,11 +100,7 @@ impl Src<'_> {
     }
 
     /// The last pair at or before `key`.
-    pub fn seek_prev(
-        &self,
-        cf_name: &str,
-        key: &[u8],
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+    pub fn seek_prev(&self, cf_name: &str, key: &[u8]) -> Result<Option<KvPair>, StoreError> {
         let mut it = self.raw_iter(cf_name)?;
         it.seek_for_prev(key);
         let out = if it.valid() {
@@ -139,6 +135,9 @@ fn read_u64(src: Src<'_>, key: &[u8]) -> Result<u64, StoreError> {
 fn tree_err(e: anyhow::Error) -> StoreError {
     StoreError::Db(format!("merkle tree: {e}"))
 }
+
+/// A write with its key's hash: (hash, key, value or deletion).
+type HashedWrite<'a> = (KeyHash, &'a Vec<u8>, Option<Vec<u8>>);
 
 pub struct Storage {
     db: std::sync::Arc<DB>,
@@ -175,7 +174,9 @@ impl Storage {
     }
 
     pub fn committed_app_hash(&self) -> Result<Vec<u8>, StoreError> {
-        Ok(Src::Db(&self.db).get(cf::META, META_APP_HASH)?.unwrap_or_default())
+        Ok(Src::Db(&self.db)
+            .get(cf::META, META_APP_HASH)?
+            .unwrap_or_default())
     }
 
     /// The newest version, prepared or committed.
@@ -212,7 +213,7 @@ impl Storage {
             }
         }
         let Changes { state, nv, .. } = changes;
-        let hashed: Vec<(KeyHash, &Vec<u8>, Option<Vec<u8>>)> = state
+        let hashed: Vec<HashedWrite<'_>> = state
             .iter()
             .map(|(k, v)| (KeyHash::with::<Sha256>(k), k, v.clone()))
             .collect();
@@ -276,7 +277,11 @@ impl Storage {
                 b.put_cf(handle(db, cf::JMT_NODE)?, key, val);
             }
             for ((ver, kh), v) in p.tree.node_batch.values() {
-                b.put_cf(handle(db, cf::JMT_VALUE)?, value_key(kh, *ver), encode_value(v));
+                b.put_cf(
+                    handle(db, cf::JMT_VALUE)?,
+                    value_key(kh, *ver),
+                    encode_value(v),
+                );
             }
             for (kh, k) in &p.preimages {
                 b.put_cf(handle(db, cf::PREIMAGE)?, kh.0, k);
@@ -285,7 +290,9 @@ impl Storage {
                 for s in p.tree.stale_node_index_batch.iter() {
                     let mut key = s.stale_since_version.to_be_bytes().to_vec();
                     key.push(STALE_NODE);
-                    key.extend(borsh::to_vec(&s.node_key).map_err(|e| StoreError::Db(e.to_string()))?);
+                    key.extend(
+                        borsh::to_vec(&s.node_key).map_err(|e| StoreError::Db(e.to_string()))?,
+                    );
                     b.put_cf(handle(db, cf::STALE)?, key, []);
                 }
                 for (kh, ver) in &p.stale_values {
@@ -354,7 +361,7 @@ impl StateRead for Storage {
         Src::Db(&self.db).get(cf::STATE, key)
     }
 
-    fn prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError> {
         let mut items = Src::Db(&self.db).scan(cf::STATE, prefix)?;
         for p in &self.pending {
             items = merge_prefix(items, &p.state, prefix);
@@ -371,7 +378,7 @@ impl StateRead for Storage {
         Src::Db(&self.db).get(cf::NV, key)
     }
 
-    fn nv_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn nv_prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError> {
         let mut items = Src::Db(&self.db).scan(cf::NV, prefix)?;
         for p in &self.pending {
             items = merge_prefix(items, &p.nv, prefix);
@@ -463,7 +470,10 @@ impl CommittedView<'_> {
             src: self.src(),
             pending: &[],
         };
-        Ok(Sha256Jmt::new(&view).get_root_hash(height).map_err(tree_err)?.0)
+        Ok(Sha256Jmt::new(&view)
+            .get_root_hash(height)
+            .map_err(tree_err)?
+            .0)
     }
 }
 
@@ -471,13 +481,13 @@ impl StateRead for CommittedView<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         self.src().get(cf::STATE, key)
     }
-    fn prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError> {
         self.src().scan(cf::STATE, prefix)
     }
     fn nv_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         self.src().get(cf::NV, key)
     }
-    fn nv_prefix(&self, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn nv_prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError> {
         self.src().scan(cf::NV, prefix)
     }
 }

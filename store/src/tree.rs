@@ -67,7 +67,11 @@ impl TreeView<'_> {
         key_hash: &KeyHash,
     ) -> anyhow::Result<Option<Version>> {
         for p in self.pending.iter().rev() {
-            if p.version <= max && p.tree.node_batch.values().contains_key(&(p.version, *key_hash))
+            if p.version <= max
+                && p.tree
+                    .node_batch
+                    .values()
+                    .contains_key(&(p.version, *key_hash))
             {
                 return Ok(Some(p.version));
             }

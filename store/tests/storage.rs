@@ -55,7 +55,10 @@ fn should_replace_a_prepared_height_when_executed_again() {
     assert_eq!(s.get(b"k").unwrap(), Some(b"second".to_vec()));
     assert_eq!(s.committed_app_hash().unwrap(), h.to_vec());
     // A version at or below the committed one is refused.
-    assert!(matches!(s.prepare(1, Changes::default()), Err(StoreError::Corrupt(_))));
+    assert!(matches!(
+        s.prepare(1, Changes::default()),
+        Err(StoreError::Corrupt(_))
+    ));
 }
 
 #[test]
@@ -74,9 +77,13 @@ fn should_commit_empty_blocks_with_unchanged_root() {
 fn should_serve_past_heights_and_verifiable_proofs() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(dir.path(), 0);
-    let r1 = s.prepare(1, changes(&[("bank/x", Some("1")), ("bank/y", Some("9"))])).unwrap();
+    let r1 = s
+        .prepare(1, changes(&[("bank/x", Some("1")), ("bank/y", Some("9"))]))
+        .unwrap();
     s.commit().unwrap();
-    let r2 = s.prepare(2, changes(&[("bank/x", Some("2")), ("bank/y", None)])).unwrap();
+    let r2 = s
+        .prepare(2, changes(&[("bank/x", Some("2")), ("bank/y", None)]))
+        .unwrap();
     s.commit().unwrap();
 
     let reader = s.reader();
@@ -86,17 +93,37 @@ fn should_serve_past_heights_and_verifiable_proofs() {
     assert_eq!(view.get_at(b"bank/x", 2).unwrap(), Some(b"2".to_vec()));
     assert_eq!(view.get_at(b"bank/y", 2).unwrap(), None);
     assert_eq!(view.get(b"bank/y").unwrap(), None);
-    assert!(matches!(view.get_at(b"bank/x", 3), Err(StoreError::HeightUnavailable(3))));
+    assert!(matches!(
+        view.get_at(b"bank/x", 3),
+        Err(StoreError::HeightUnavailable(3))
+    ));
     assert_eq!(view.root_at(1).unwrap(), r1);
 
     let spec = proof_spec();
     let (v, proof) = view.get_with_proof(b"bank/x", 1).unwrap();
     assert_eq!(v, Some(b"1".to_vec()));
-    assert!(ics23::verify_membership::<ics23::HostFunctionsManager>(&proof, &spec, &r1.to_vec(), b"bank/x", b"1"));
-    assert!(!ics23::verify_membership::<ics23::HostFunctionsManager>(&proof, &spec, &r1.to_vec(), b"bank/x", b"2"));
+    assert!(ics23::verify_membership::<ics23::HostFunctionsManager>(
+        &proof,
+        &spec,
+        &r1.to_vec(),
+        b"bank/x",
+        b"1"
+    ));
+    assert!(!ics23::verify_membership::<ics23::HostFunctionsManager>(
+        &proof,
+        &spec,
+        &r1.to_vec(),
+        b"bank/x",
+        b"2"
+    ));
     let (v, proof) = view.get_with_proof(b"bank/y", 2).unwrap();
     assert_eq!(v, None);
-    assert!(ics23::verify_non_membership::<ics23::HostFunctionsManager>(&proof, &spec, &r2.to_vec(), b"bank/y"));
+    assert!(ics23::verify_non_membership::<ics23::HostFunctionsManager>(
+        &proof,
+        &spec,
+        &r2.to_vec(),
+        b"bank/y"
+    ));
 }
 
 #[test]
@@ -105,17 +132,24 @@ fn should_prune_versions_older_than_keep_recent() {
     let mut s = open(dir.path(), 3);
     for h in 1..=10u64 {
         let v = h.to_string();
-        s.prepare(h, changes(&[("k", Some(v.as_str())), ("same", Some("s"))])).unwrap();
+        s.prepare(h, changes(&[("k", Some(v.as_str())), ("same", Some("s"))]))
+            .unwrap();
         s.commit().unwrap();
     }
     let reader = s.reader();
     let view = reader.view();
     assert_eq!(view.earliest_height().unwrap(), 8);
     for h in 8..=10u64 {
-        assert_eq!(view.get_at(b"k", h).unwrap(), Some(h.to_string().into_bytes()));
+        assert_eq!(
+            view.get_at(b"k", h).unwrap(),
+            Some(h.to_string().into_bytes())
+        );
         assert_eq!(view.get_at(b"same", h).unwrap(), Some(b"s".to_vec()));
     }
-    assert!(matches!(view.get_at(b"k", 7), Err(StoreError::HeightUnavailable(7))));
+    assert!(matches!(
+        view.get_at(b"k", 7),
+        Err(StoreError::HeightUnavailable(7))
+    ));
 }
 
 #[test]

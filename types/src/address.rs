@@ -14,7 +14,15 @@ pub const VALOPER_PREFIX: &str = "gpuvaloper";
 pub const VALCONS_PREFIX: &str = "gpuvalcons";
 
 #[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, borsh::BorshSerialize, borsh::BorshDeserialize,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    borsh::BorshSerialize,
+    borsh::BorshDeserialize,
 )]
 pub struct Address(pub [u8; 20]);
 
@@ -45,7 +53,9 @@ impl Address {
 
     pub fn from_bech32_with_prefix(s: &str, prefix: &str) -> AppResult<Self> {
         if s.is_empty() {
-            return Err(AppError::invalid_address("empty address string is not allowed"));
+            return Err(AppError::invalid_address(
+                "empty address string is not allowed",
+            ));
         }
         let (hrp, data) = bech32::decode(s)
             .map_err(|e| AppError::invalid_address(format!("invalid address {s:?}: {e}")))?;

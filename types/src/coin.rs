@@ -75,7 +75,9 @@ impl Coins {
         for c in &coins {
             validate_denom(&c.denom)?;
             if c.amount == 0 {
-                return Err(AppError::invalid_coins(format!("coin {c} amount is not positive")));
+                return Err(AppError::invalid_coins(format!(
+                    "coin {c} amount is not positive"
+                )));
             }
         }
         for pair in coins.windows(2) {
@@ -158,7 +160,9 @@ impl Coins {
     }
 
     pub fn checked_add(&self, other: &Coins) -> AppResult<Self> {
-        other.iter().try_fold(self.clone(), |acc, c| acc.checked_add_coin(c))
+        other
+            .iter()
+            .try_fold(self.clone(), |acc, c| acc.checked_add_coin(c))
     }
 
     /// Subtracts, failing with `insufficient funds` (code 5) when any denom
@@ -224,9 +228,13 @@ mod tests {
     #[test]
     fn should_fail_with_insufficient_funds_when_subtracting_too_much() {
         let have = Coins::parse("10ugpc").unwrap();
-        let e = have.checked_sub(&Coins::parse("11ugpc").unwrap()).unwrap_err();
+        let e = have
+            .checked_sub(&Coins::parse("11ugpc").unwrap())
+            .unwrap_err();
         assert_eq!(e.code, 5);
-        let e = have.checked_sub(&Coins::parse("1uatom").unwrap()).unwrap_err();
+        let e = have
+            .checked_sub(&Coins::parse("1uatom").unwrap())
+            .unwrap_err();
         assert_eq!(e.code, 5);
         let left = have.checked_sub(&Coins::parse("10ugpc").unwrap()).unwrap();
         assert!(left.is_empty());
@@ -235,6 +243,11 @@ mod tests {
     #[test]
     fn should_error_not_wrap_when_adding_overflows() {
         let max = Coins::from_wire_strict(vec![Coin::new(u128::MAX, "ugpc")]).unwrap();
-        assert_eq!(max.checked_add_coin(&Coin::new(1, "ugpc")).unwrap_err().code, 10);
+        assert_eq!(
+            max.checked_add_coin(&Coin::new(1, "ugpc"))
+                .unwrap_err()
+                .code,
+            10
+        );
     }
 }

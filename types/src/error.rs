@@ -113,7 +113,11 @@ impl AppError {
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (codespace {}, code {})", self.log, self.codespace, self.code)
+        write!(
+            f,
+            "{} (codespace {}, code {})",
+            self.log, self.codespace, self.code
+        )
     }
 }
 

@@ -7,8 +7,8 @@ use prost::bytes::Bytes;
 use tendermint_proto::abci::{request, response, Request, Response};
 use tendermint_proto::abci::{
     response_process_proposal::ProposalStatus, ResponseCommit, ResponseEcho, ResponseException,
-    ResponseFinalizeBlock, ResponseFlush, ResponseInfo, ResponseInitChain,
-    ResponseListSnapshots, ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery,
+    ResponseFinalizeBlock, ResponseFlush, ResponseInfo, ResponseInitChain, ResponseListSnapshots,
+    ResponsePrepareProposal, ResponseProcessProposal, ResponseQuery,
 };
 use tendermint_proto::crypto::{ProofOp, ProofOps};
 use tracing::{error, info};
@@ -106,7 +106,10 @@ impl Handler {
             Q::FinalizeBlock(b) => {
                 let txs: Vec<Vec<u8>> = b.txs.iter().map(|t| t.to_vec()).collect();
                 let height = u64::try_from(b.height).unwrap_or(0);
-                match self.app().finalize_block(height, convert::time(b.time), &txs) {
+                match self
+                    .app()
+                    .finalize_block(height, convert::time(b.time), &txs)
+                {
                     Ok(out) => {
                         let failed = out.tx_results.iter().filter(|r| r.code != 0).count();
                         info!(height, txs = txs.len(), failed, app_hash = %hex::encode_upper(out.app_hash), "finalized block");
@@ -143,12 +146,13 @@ impl Handler {
                 status: ProposalStatus::Accept as i32,
             }),
             Q::ExtendVote(_) => R::ExtendVote(Default::default()),
-            Q::VerifyVoteExtension(_) => R::VerifyVoteExtension(
-                tendermint_proto::abci::ResponseVerifyVoteExtension {
-                    status: tendermint_proto::abci::response_verify_vote_extension::VerifyStatus::Accept
-                        as i32,
-                },
-            ),
+            Q::VerifyVoteExtension(_) => {
+                R::VerifyVoteExtension(tendermint_proto::abci::ResponseVerifyVoteExtension {
+                    status:
+                        tendermint_proto::abci::response_verify_vote_extension::VerifyStatus::Accept
+                            as i32,
+                })
+            }
             Q::ListSnapshots(_) => R::ListSnapshots(ResponseListSnapshots { snapshots: vec![] }),
             Q::OfferSnapshot(_) => R::OfferSnapshot(Default::default()),
             Q::LoadSnapshotChunk(_) => R::LoadSnapshotChunk(Default::default()),

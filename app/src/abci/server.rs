@@ -33,7 +33,9 @@ impl ListenAddr {
         } else if let Some(rest) = s.strip_prefix("unix://") {
             Ok(Self::Unix(rest.to_string()))
         } else {
-            Err(format!("ABCI address {s:?} must start with tcp:// or unix://"))
+            Err(format!(
+                "ABCI address {s:?} must start with tcp:// or unix://"
+            ))
         }
     }
 }
@@ -89,7 +91,10 @@ fn read_uvarint(r: &mut impl Read) -> io::Result<u64> {
             return Ok(value);
         }
     }
-    Err(io::Error::new(io::ErrorKind::InvalidData, "varint too long"))
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        "varint too long",
+    ))
 }
 
 fn serve_conn(handler: &Handler, reader: impl Read, writer: impl Write) -> io::Result<()> {
@@ -98,20 +103,25 @@ fn serve_conn(handler: &Handler, reader: impl Read, writer: impl Write) -> io::R
     loop {
         let len = read_uvarint(&mut reader)?;
         if len > MAX_MESSAGE_BYTES {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "ABCI message too large"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "ABCI message too large",
+            ));
         }
         let mut buf = vec![0u8; usize::try_from(len).unwrap_or(0)];
         reader.read_exact(&mut buf)?;
         let req = Request::decode(buf.as_slice())
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        let is_flush = matches!(req.value, Some(tendermint_proto::abci::request::Value::Flush(_)));
-        let resp = catch_unwind(AssertUnwindSafe(|| handler.handle(req))).unwrap_or_else(|_| {
-            Response {
+        let is_flush = matches!(
+            req.value,
+            Some(tendermint_proto::abci::request::Value::Flush(_))
+        );
+        let resp =
+            catch_unwind(AssertUnwindSafe(|| handler.handle(req))).unwrap_or_else(|_| Response {
                 value: Some(response::Value::Exception(ResponseException {
                     error: "internal error: request handler panicked".into(),
                 })),
-            }
-        });
+            });
         let bytes = resp.encode_length_delimited_to_vec();
         writer.write_all(&bytes)?;
         // CometBFT sends Flush after each request it waits on; answering

@@ -12,6 +12,7 @@ use gpuchain_types::{Address, AppError, AppResult, BlockContext, Coin, Coins, Ev
 
 use super::decode::DecodedTx;
 use super::fee::MinGasPrices;
+use super::sig_cache::{self, SigCache};
 use super::signature::{decode_pubkey, direct_sign_bytes, encode_pubkey, verify_secp256k1};
 use super::ExecMode;
 
@@ -19,6 +20,7 @@ pub struct AnteEnv<'a> {
     pub ctx: &'a BlockContext,
     pub min_gas_prices: &'a MinGasPrices,
     pub mode: ExecMode,
+    pub sig_cache: Option<&'a SigCache>,
 }
 
 fn fee_coins(tx: &DecodedTx) -> AppResult<Coins> {
@@ -118,7 +120,7 @@ pub fn run_ante(
             let key = key.ok_or_else(|| {
                 AppError::sdk(code::INVALID_PUBKEY, "pubkey on account is not set")
             })?;
-            verify_signature(env.ctx, tx, i, &key, acc.account_number, sig)?;
+            verify_signature(env, tx, i, &key, acc.account_number, sig)?;
         }
         state.emit(Event::new("tx").attr("acc_seq", format!("{signer}/{}", acc.sequence)));
         state.emit(Event::new("tx").attr(
@@ -135,7 +137,7 @@ pub fn run_ante(
 }
 
 fn verify_signature(
-    ctx: &BlockContext,
+    env: &AnteEnv<'_>,
     tx: &DecodedTx,
     i: usize,
     key: &[u8; 33],
@@ -149,7 +151,9 @@ fn verify_signature(
     {
         Some(mode_info::Sum::Single(s)) => s.mode,
         Some(mode_info::Sum::Multi(_)) => {
-            return Err(AppError::unauthorized("multisig signatures are not supported"))
+            return Err(AppError::unauthorized(
+                "multisig signatures are not supported",
+            ))
         }
         None => return Err(AppError::unauthorized("signer info has no mode info")),
     };
@@ -158,13 +162,24 @@ fn verify_signature(
             "unsupported sign mode {mode}; this chain accepts SIGN_MODE_DIRECT"
         )));
     }
+    let ctx = env.ctx;
     let bytes = direct_sign_bytes(
         &tx.raw.body_bytes,
         &tx.raw.auth_info_bytes,
         &ctx.chain_id,
         account_number,
     );
-    if !verify_secp256k1(key, &bytes, sig) {
+    let entry = sig_cache::entry(key, &bytes, sig);
+    if env.sig_cache.is_some_and(|c| c.contains(&entry)) {
+        return Ok(());
+    }
+    let ok = verify_secp256k1(key, &bytes, sig);
+    if ok {
+        if let Some(c) = env.sig_cache {
+            c.insert(entry);
+        }
+    }
+    if !ok {
         return Err(AppError::unauthorized(format!(
             "signature verification failed; please verify account number ({account_number}) and chain-id ({})",
             ctx.chain_id

@@ -52,7 +52,8 @@ pub fn decode_tx(
     if tx_bytes.is_empty() {
         return Err(AppError::tx_decode("tx bytes are empty"));
     }
-    let raw = TxRaw::decode(tx_bytes).map_err(|e| AppError::tx_decode(format!("tx parse error: {e}")))?;
+    let raw =
+        TxRaw::decode(tx_bytes).map_err(|e| AppError::tx_decode(format!("tx parse error: {e}")))?;
     let body = TxBody::decode(raw.body_bytes.as_slice())
         .map_err(|e| AppError::tx_decode(format!("tx body parse error: {e}")))?;
     let auth_info = AuthInfo::decode(raw.auth_info_bytes.as_slice())
@@ -64,7 +65,9 @@ pub fn decode_tx(
         ));
     }
     if body.messages.is_empty() {
-        return Err(AppError::invalid_request("must contain at least one message"));
+        return Err(AppError::invalid_request(
+            "must contain at least one message",
+        ));
     }
     let mut msgs = Vec::with_capacity(body.messages.len());
     let mut signers: Vec<Address> = Vec::new();

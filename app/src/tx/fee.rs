@@ -98,7 +98,8 @@ mod tests {
         let e = p.check_fee(&fee, 200_000).unwrap_err();
         assert_eq!(e.code, 13);
         assert_eq!(e.log, "insufficient fees; got: 4999ugpc required: 5000ugpc");
-        p.check_fee(&Coins::parse("5000ugpc").unwrap(), 200_000).unwrap();
+        p.check_fee(&Coins::parse("5000ugpc").unwrap(), 200_000)
+            .unwrap();
         let wrong_denom = Coins::parse("9999999uatom").unwrap();
         assert_eq!(p.check_fee(&wrong_denom, 200_000).unwrap_err().code, 13);
     }

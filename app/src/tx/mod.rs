@@ -5,6 +5,8 @@
 pub mod ante;
 pub mod decode;
 pub mod fee;
+pub mod preverify;
+pub mod sig_cache;
 pub mod signature;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -64,6 +66,7 @@ impl TxOutcome {
 
 pub struct TxEnv<'a> {
     pub router: &'a Router,
+    pub sig_cache: Option<&'a sig_cache::SigCache>,
     pub ctx: &'a BlockContext,
     pub min_gas_prices: &'a MinGasPrices,
     pub max_tx_bytes: usize,
@@ -71,7 +74,12 @@ pub struct TxEnv<'a> {
 
 /// Runs a tx on `state` (the block's or the mempool's layer). On any failure
 /// before the messages, `state` is unchanged.
-pub fn execute_tx(env: &TxEnv<'_>, state: &mut Delta<'_>, tx_bytes: &[u8], mode: ExecMode) -> TxOutcome {
+pub fn execute_tx(
+    env: &TxEnv<'_>,
+    state: &mut Delta<'_>,
+    tx_bytes: &[u8],
+    mode: ExecMode,
+) -> TxOutcome {
     let simulate = mode == ExecMode::Simulate;
     let tx = match decode_tx(env.router, tx_bytes, env.max_tx_bytes, simulate) {
         Ok(tx) => tx,
@@ -84,6 +92,7 @@ pub fn execute_tx(env: &TxEnv<'_>, state: &mut Delta<'_>, tx_bytes: &[u8], mode:
         ctx: env.ctx,
         min_gas_prices: env.min_gas_prices,
         mode,
+        sig_cache: env.sig_cache,
     };
     let ante = {
         let mut layer = Delta::metered(&*state, &meter);
@@ -158,7 +167,11 @@ fn run_msgs(
         let msg_events = std::mem::take(&mut changes.events);
         layer.apply(changes);
         let idx = i.to_string();
-        let sender = msg.signers.first().map(ToString::to_string).unwrap_or_default();
+        let sender = msg
+            .signers
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         events.push(
             Event::new("message")
                 .attr("action", msg.type_url.clone())
@@ -166,7 +179,11 @@ fn run_msgs(
                 .attr("module", component.name())
                 .attr("msg_index", idx.clone()),
         );
-        events.extend(msg_events.into_iter().map(|e| e.attr("msg_index", idx.clone())));
+        events.extend(
+            msg_events
+                .into_iter()
+                .map(|e| e.attr("msg_index", idx.clone())),
+        );
         responses.push(Any {
             type_url: resp.type_url,
             value: resp.value,

@@ -87,7 +87,11 @@ mod tests {
     }
 
     fn compressed(sk: &SigningKey) -> [u8; 33] {
-        sk.verifying_key().to_encoded_point(true).as_bytes().try_into().unwrap()
+        sk.verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .try_into()
+            .unwrap()
     }
 
     #[test]

@@ -11,7 +11,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use cosmos_sdk_proto::cosmos::auth::v1beta1::{BaseAccount, QueryAccountRequest, QueryAccountResponse};
+use cosmos_sdk_proto::cosmos::auth::v1beta1::{
+    BaseAccount, QueryAccountRequest, QueryAccountResponse,
+};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{MsgSend, QueryBalanceRequest, QueryBalanceResponse};
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey;
@@ -112,7 +114,11 @@ impl TestKey {
             .public_key()
             .account_id("gpu")
             .expect("account id");
-        assert_eq!(id.to_string(), self.addr(), "cosmrs and gpuchain derive the same address");
+        assert_eq!(
+            id.to_string(),
+            self.addr(),
+            "cosmrs and gpuchain derive the same address"
+        );
         id
     }
 
@@ -165,7 +171,10 @@ pub fn app_state() -> serde_json::Value {
     }
     let app_state = genesis["app_state"].clone();
     // The keys' account numbers are those add_account gave them.
-    let accounts = app_state["auth"]["accounts"].as_array().expect("accounts").clone();
+    let accounts = app_state["auth"]["accounts"]
+        .as_array()
+        .expect("accounts")
+        .clone();
     for (key, want) in [(alice(), "0"), (bob(), "1")] {
         let entry = accounts
             .iter()
@@ -238,7 +247,9 @@ impl TestChain {
             .app
             .init_chain(CHAIN_ID, block_time(0), &app_state())
             .expect("init chain");
-        self.app.check_invariants().expect("invariants after genesis");
+        self.app
+            .check_invariants()
+            .expect("invariants after genesis");
         hash
     }
 
@@ -271,7 +282,9 @@ impl TestChain {
     pub fn commit(&mut self) {
         let committed = self.app.commit().expect("commit");
         assert_eq!(committed, self.height);
-        self.app.check_invariants().expect("invariants after commit");
+        self.app
+            .check_invariants()
+            .expect("invariants after commit");
     }
 
     /// FinalizeBlock and Commit.
@@ -307,7 +320,9 @@ impl TestChain {
         req: &Req,
         height: u64,
     ) -> Result<Resp, AppError> {
-        let out = self.queries.query(path, &req.encode_to_vec(), height, false)?;
+        let out = self
+            .queries
+            .query(path, &req.encode_to_vec(), height, false)?;
         assert!(out.height > 0, "every query answer carries a height");
         Ok(Resp::decode(out.value.as_slice()).expect("decode query response"))
     }
@@ -362,14 +377,19 @@ impl TestChain {
     /// What a rejected tx must leave alone: the balances and accounts of
     /// every test account and of the fee collector.
     pub fn observable_state(&self) -> Vec<(String, u128, Option<BaseAccount>)> {
-        [alice().addr(), bob().addr(), carol().addr(), fee_collector()]
-            .into_iter()
-            .map(|a| {
-                let balance = self.balance(&a);
-                let account = self.account(&a);
-                (a, balance, account)
-            })
-            .collect()
+        [
+            alice().addr(),
+            bob().addr(),
+            carol().addr(),
+            fee_collector(),
+        ]
+        .into_iter()
+        .map(|a| {
+            let balance = self.balance(&a);
+            let account = self.account(&a);
+            (a, balance, account)
+        })
+        .collect()
     }
 }
 
@@ -416,7 +436,9 @@ pub fn direct_signer_info(key: &TestKey, sequence: u64) -> SignerInfo {
 
 pub fn single_mode(mode: SignMode) -> ModeInfo {
     ModeInfo {
-        sum: Some(mode_info::Sum::Single(mode_info::Single { mode: mode as i32 })),
+        sum: Some(mode_info::Sum::Single(mode_info::Single {
+            mode: mode as i32,
+        })),
     }
 }
 
@@ -446,6 +468,7 @@ impl UnsignedTx {
         )
     }
 
+    #[allow(deprecated)] // AuthInfo.tip
     pub fn with_msgs(messages: Vec<Any>, signer_infos: Vec<SignerInfo>) -> Self {
         Self {
             body: TxBody {
@@ -458,7 +481,6 @@ impl UnsignedTx {
             auth_info: AuthInfo {
                 signer_infos,
                 fee: Some(fee(FEE, GAS)),
-                #[allow(deprecated)]
                 tip: None,
             },
         }
@@ -550,8 +572,8 @@ impl<'a> CosmrsSend<'a> {
             Fee::from_amount_and_gas(cosmrs::Coin::new(self.fee, DENOM).expect("fee"), self.gas),
         );
         let chain_id: cosmrs::tendermint::chain::Id = CHAIN_ID.parse().expect("chain id");
-        let doc = SignDoc::new(&body, &auth_info, &chain_id, self.from.account_number)
-            .expect("sign doc");
+        let doc =
+            SignDoc::new(&body, &auth_info, &chain_id, self.from.account_number).expect("sign doc");
         doc.sign(&sk).expect("sign").to_bytes().expect("tx bytes")
     }
 }
@@ -609,5 +631,9 @@ pub fn assert_rejected(chain: &mut TestChain, tx: &[u8], code: u32, log_part: &s
         "a tx failing its ante checks emits no events: {:?}",
         delivered.events
     );
-    assert_eq!(chain.observable_state(), before, "a rejected tx changed state");
+    assert_eq!(
+        chain.observable_state(),
+        before,
+        "a rejected tx changed state"
+    );
 }

@@ -49,7 +49,13 @@ mod tests {
                 ("fee_payer".to_string(), a.to_string())
             ]
         );
-        assert_eq!(tx_acc_seq(&a, 7).get("acc_seq"), Some(format!("{a}/7").as_str()));
-        assert_eq!(tx_signature("c2ln").attributes, vec![("signature".into(), "c2ln".into())]);
+        assert_eq!(
+            tx_acc_seq(&a, 7).get("acc_seq"),
+            Some(format!("{a}/7").as_str())
+        );
+        assert_eq!(
+            tx_signature("c2ln").attributes,
+            vec![("signature".into(), "c2ln".into())]
+        );
     }
 }

@@ -18,7 +18,7 @@ use base64::Engine;
 use cosmos_sdk_proto::cosmos::auth::v1beta1::{BaseAccount, Params};
 use gpuchain_store::{StateRead, StateWrite};
 use gpuchain_types::error::code;
-use gpuchain_types::{AppError, AppResult, Address};
+use gpuchain_types::{Address, AppError, AppResult};
 use serde::{Deserialize, Serialize};
 
 use crate::account::{
@@ -247,9 +247,9 @@ pub fn add_genesis_account(genesis: &mut serde_json::Value, address: &Address) -
     }
     let number = match parsed.accounts.iter().map(|a| a.account_number).max() {
         None => 0,
-        Some(max) => max.checked_add(1).ok_or_else(|| {
-            sdk_wrapped(code::INVALID_REQUEST, "account numbers exhausted")
-        })?,
+        Some(max) => max
+            .checked_add(1)
+            .ok_or_else(|| sdk_wrapped(code::INVALID_REQUEST, "account numbers exhausted"))?,
     };
     parsed.accounts.push(GenesisAccount::new(address, number));
     *genesis = to_json(&parsed)?;
@@ -335,7 +335,10 @@ mod tests {
         let a1 = state_ext::get_account(&state, &addr(1)).unwrap().unwrap();
         assert_eq!((a1.account_number, a1.sequence), (4, 2));
         let a2 = state_ext::get_account(&state, &addr(2)).unwrap().unwrap();
-        assert_eq!(secp256k1_pubkey_bytes(a2.pub_key.as_ref().unwrap()).unwrap(), key);
+        assert_eq!(
+            secp256k1_pubkey_bytes(a2.pub_key.as_ref().unwrap()).unwrap(),
+            key
+        );
         assert_eq!(state_ext::next_account_number(&state).unwrap(), 5);
         assert_eq!(state_ext::params(&state).unwrap().max_memo_characters, 512);
         assert_eq!(state_ext::schema_version(&state).unwrap(), Some(1));
@@ -351,14 +354,21 @@ mod tests {
         let exported = export_genesis(&state).unwrap();
         assert_eq!(exported.accounts.len(), 3);
         assert_eq!(exported.params.max_memo_characters, 512);
-        assert_eq!(parse_genesis(&section).unwrap().accounts[..], exported.accounts[..2]);
+        assert_eq!(
+            parse_genesis(&section).unwrap().accounts[..],
+            exported.accounts[..2]
+        );
     }
 
     #[test]
     fn should_use_defaults_when_section_is_missing() {
         let mut state = Delta::new(&MemState);
         AuthComponent
-            .init_genesis(&mut state, &serde_json::Value::Null, &BlockContext::default())
+            .init_genesis(
+                &mut state,
+                &serde_json::Value::Null,
+                &BlockContext::default(),
+            )
             .unwrap();
         assert_eq!(state_ext::params(&state).unwrap(), default_params());
         assert_eq!(state_ext::next_account_number(&state).unwrap(), 0);
@@ -380,7 +390,12 @@ mod tests {
                                  "address": addr(1).to_string(), "account_number": "-1"}]}),
         ] {
             let e = init(bad.clone()).unwrap_err();
-            assert_eq!((e.codespace.as_ref(), e.code), ("sdk", 17), "{bad}: {}", e.log);
+            assert_eq!(
+                (e.codespace.as_ref(), e.code),
+                ("sdk", 17),
+                "{bad}: {}",
+                e.log
+            );
         }
     }
 
@@ -391,22 +406,48 @@ mod tests {
                    "account_number": number, "sequence": "0"})
         };
         let cases = [
-            (json!({"accounts": [acc(addr(1).to_bech32_with_prefix("cosmos"), "0")]}), 7),
-            (json!({"accounts": [acc("gpu1notanaddress".into(), "0")]}), 7),
-            (json!({"accounts": [acc(addr(1).to_string(), "0"), acc(addr(1).to_string(), "1")]}), 18),
-            (json!({"accounts": [acc(addr(1).to_string(), "0"), acc(addr(2).to_string(), "0")]}), 18),
-            (json!({"accounts": [acc(addr(1).to_string(), &u64::MAX.to_string())]}), 18),
+            (
+                json!({"accounts": [acc(addr(1).to_bech32_with_prefix("cosmos"), "0")]}),
+                7,
+            ),
+            (
+                json!({"accounts": [acc("gpu1notanaddress".into(), "0")]}),
+                7,
+            ),
+            (
+                json!({"accounts": [acc(addr(1).to_string(), "0"), acc(addr(1).to_string(), "1")]}),
+                18,
+            ),
+            (
+                json!({"accounts": [acc(addr(1).to_string(), "0"), acc(addr(2).to_string(), "0")]}),
+                18,
+            ),
+            (
+                json!({"accounts": [acc(addr(1).to_string(), &u64::MAX.to_string())]}),
+                18,
+            ),
             (json!({"params": {"tx_sig_limit": "0"}}), 18),
-            (json!({"accounts": [{"@type": "/cosmos.auth.v1beta1.BaseAccount",
+            (
+                json!({"accounts": [{"@type": "/cosmos.auth.v1beta1.BaseAccount",
                 "address": addr(1).to_string(),
-                "pub_key": {"@type": "/cosmos.crypto.secp256k1.PubKey", "key": "AAAA"}}]}), 8),
-            (json!({"accounts": [{"@type": "/cosmos.auth.v1beta1.BaseAccount",
+                "pub_key": {"@type": "/cosmos.crypto.secp256k1.PubKey", "key": "AAAA"}}]}),
+                8,
+            ),
+            (
+                json!({"accounts": [{"@type": "/cosmos.auth.v1beta1.BaseAccount",
                 "address": addr(1).to_string(),
-                "pub_key": {"@type": "/cosmos.crypto.ed25519.PubKey", "key": "AAAA"}}]}), 8),
+                "pub_key": {"@type": "/cosmos.crypto.ed25519.PubKey", "key": "AAAA"}}]}),
+                8,
+            ),
         ];
         for (section, want) in cases {
             let e = init(section.clone()).unwrap_err();
-            assert_eq!((e.codespace.as_ref(), e.code), ("sdk", want), "{section}: {}", e.log);
+            assert_eq!(
+                (e.codespace.as_ref(), e.code),
+                ("sdk", want),
+                "{section}: {}",
+                e.log
+            );
         }
     }
 
@@ -434,6 +475,11 @@ mod tests {
     #[test]
     fn should_fail_when_adding_account_to_malformed_section() {
         let mut section = json!({"accounts": 5});
-        assert_eq!(add_genesis_account(&mut section, &addr(1)).unwrap_err().code, 17);
+        assert_eq!(
+            add_genesis_account(&mut section, &addr(1))
+                .unwrap_err()
+                .code,
+            17
+        );
     }
 }

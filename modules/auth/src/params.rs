@@ -32,8 +32,14 @@ pub fn validate_params(p: &Params) -> AppResult<()> {
         ("max memo characters", p.max_memo_characters),
         ("tx signature limit", p.tx_sig_limit),
         ("tx size cost per byte", p.tx_size_cost_per_byte),
-        ("ed25519 signature verification cost", p.sig_verify_cost_ed25519),
-        ("secp256k1 signature verification cost", p.sig_verify_cost_secp256k1),
+        (
+            "ed25519 signature verification cost",
+            p.sig_verify_cost_ed25519,
+        ),
+        (
+            "secp256k1 signature verification cost",
+            p.sig_verify_cost_secp256k1,
+        ),
     ];
     for (name, value) in fields {
         if value == 0 {

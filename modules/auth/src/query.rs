@@ -43,8 +43,12 @@ pub const PATHS: &[&str] = &[
 /// path is not one of this module's.
 pub fn handle(state: &dyn StateRead, path: &str, data: &[u8]) -> Option<AppResult<Vec<u8>>> {
     let result = match path {
-        ACCOUNT => decode(path, data).and_then(|r| account(state, &r)).map(encode),
-        ACCOUNTS => decode(path, data).and_then(|r| accounts(state, &r)).map(encode),
+        ACCOUNT => decode(path, data)
+            .and_then(|r| account(state, &r))
+            .map(encode),
+        ACCOUNTS => decode(path, data)
+            .and_then(|r| accounts(state, &r))
+            .map(encode),
         PARAMS => decode::<QueryParamsRequest>(path, data)
             .and_then(|_| query_params(state))
             .map(encode),
@@ -132,10 +136,7 @@ fn address_bytes_to_string(
     let bytes: [u8; 20] = req.address_bytes.as_slice().try_into().map_err(|_| {
         sdk_wrapped(
             code::INVALID_ADDRESS,
-            format!(
-                "address must be 20 bytes, got {}",
-                req.address_bytes.len()
-            ),
+            format!("address must be 20 bytes, got {}", req.address_bytes.len()),
         )
     })?;
     Ok(AddressBytesToStringResponse {
@@ -296,12 +297,8 @@ mod tests {
         for n in [3, 1, 2] {
             state_ext::ensure_account(&mut state, &addr(n)).unwrap();
         }
-        let resp: QueryAccountsResponse = run(
-            &state,
-            ACCOUNTS,
-            QueryAccountsRequest { pagination: None },
-        )
-        .unwrap();
+        let resp: QueryAccountsResponse =
+            run(&state, ACCOUNTS, QueryAccountsRequest { pagination: None }).unwrap();
         let addrs: Vec<String> = resp
             .accounts
             .iter()
@@ -309,7 +306,11 @@ mod tests {
             .collect();
         assert_eq!(
             addrs,
-            vec![addr(1).to_string(), addr(2).to_string(), addr(3).to_string()]
+            vec![
+                addr(1).to_string(),
+                addr(2).to_string(),
+                addr(3).to_string()
+            ]
         );
         assert_eq!(resp.pagination.as_ref().unwrap().total, 3);
         let page = PageRequest {

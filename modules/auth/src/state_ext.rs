@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use cosmos_sdk_proto::cosmos::auth::v1beta1::{BaseAccount, Params};
 use gpuchain_store::{StateRead, StateWrite};
-use gpuchain_types::{AppError, AppResult, Address};
+use gpuchain_types::{Address, AppError, AppResult};
 use prost::Message;
 
 use crate::account::{decode_account, new_base_account};
@@ -27,7 +27,9 @@ pub fn get_account(state: &dyn StateRead, address: &Address) -> AppResult<Option
 
 /// Whether an account exists at `address`.
 pub fn has_account(state: &dyn StateRead, address: &Address) -> AppResult<bool> {
-    Ok(state.get(&state_key::accounts::by_address(address))?.is_some())
+    Ok(state
+        .get(&state_key::accounts::by_address(address))?
+        .is_some())
 }
 
 /// Stores an account under the address it names (code 7 if that address is

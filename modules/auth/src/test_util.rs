@@ -9,13 +9,13 @@ impl StateRead for MemState {
     fn get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(None)
     }
-    fn prefix(&self, _: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn prefix(&self, _: &[u8]) -> Result<gpuchain_store::KvPairs, StoreError> {
         Ok(Vec::new())
     }
     fn nv_get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(None)
     }
-    fn nv_prefix(&self, _: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn nv_prefix(&self, _: &[u8]) -> Result<gpuchain_store::KvPairs, StoreError> {
         Ok(Vec::new())
     }
 }

@@ -16,7 +16,8 @@ use cosmrs::tx::{self, Fee, Msg, SignDoc, SignerInfo};
 use cosmrs::{AccountId, Coin, Denom};
 use serde_json::{json, Value};
 
-pub const ALICE_MNEMONIC: &str = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+pub const ALICE_MNEMONIC: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 pub const BOB_MNEMONIC: &str = "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong";
 pub const CHAIN_ID: &str = "gpuchain-e2e";
 pub const GENESIS_COINS: u128 = 1_000_000_000_000;
@@ -40,7 +41,11 @@ pub fn cometbft_bin() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub struct Node {
@@ -66,7 +71,7 @@ impl Node {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().join("node");
         let (rpc_port, p2p_port, abci_port) = (free_port(), free_port(), free_port());
-        let mut node = Node {
+        let node = Node {
             log_path: dir.path().join("node.log"),
             dir,
             home,
@@ -80,20 +85,47 @@ impl Node {
         node.cli_ok(&["init", "e2e-node", "--chain-id", CHAIN_ID]);
         node.cli_stdin(&["keys", "add", "alice", "--recover"], ALICE_MNEMONIC);
         node.cli_stdin(&["keys", "add", "bob", "--recover"], BOB_MNEMONIC);
-        node.cli_ok(&["genesis", "add-account", "alice", &format!("{GENESIS_COINS}ugpc")]);
+        node.cli_ok(&[
+            "genesis",
+            "add-account",
+            "alice",
+            &format!("{GENESIS_COINS}ugpc"),
+        ]);
 
         let cfg = node.home.join("config/config.toml");
-        let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&cfg).unwrap().parse().unwrap();
-        set(&mut doc, Some("rpc"), "laddr", &format!("tcp://127.0.0.1:{rpc_port}"));
-        set(&mut doc, Some("p2p"), "laddr", &format!("tcp://127.0.0.1:{p2p_port}"));
-        set(&mut doc, None, "proxy_app", &format!("tcp://127.0.0.1:{abci_port}"));
+        let mut doc: toml_edit::DocumentMut =
+            std::fs::read_to_string(&cfg).unwrap().parse().unwrap();
+        set(
+            &mut doc,
+            Some("rpc"),
+            "laddr",
+            &format!("tcp://127.0.0.1:{rpc_port}"),
+        );
+        set(
+            &mut doc,
+            Some("p2p"),
+            "laddr",
+            &format!("tcp://127.0.0.1:{p2p_port}"),
+        );
+        set(
+            &mut doc,
+            None,
+            "proxy_app",
+            &format!("tcp://127.0.0.1:{abci_port}"),
+        );
         set(&mut doc, Some("consensus"), "timeout_commit", "300ms");
         set(&mut doc, Some("consensus"), "timeout_propose", "1s");
         std::fs::write(&cfg, doc.to_string()).unwrap();
 
         let app = node.home.join("config/app.toml");
-        let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&app).unwrap().parse().unwrap();
-        set(&mut doc, None, "abci-address", &format!("tcp://127.0.0.1:{abci_port}"));
+        let mut doc: toml_edit::DocumentMut =
+            std::fs::read_to_string(&app).unwrap().parse().unwrap();
+        set(
+            &mut doc,
+            None,
+            "abci-address",
+            &format!("tcp://127.0.0.1:{abci_port}"),
+        );
         doc["inv-check-period"] = toml_edit::value(1);
         std::fs::write(&app, doc.to_string()).unwrap();
         node
@@ -141,9 +173,18 @@ impl Node {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(format!("{input}\n").as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{input}\n").as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn address(&self, key: &str) -> String {
@@ -178,7 +219,10 @@ impl Node {
         child.wait().unwrap();
         let start = Instant::now();
         while self.status().is_ok() {
-            assert!(start.elapsed() < Duration::from_secs(30), "cometbft did not exit after its app was killed");
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "cometbft did not exit after its app was killed"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -205,7 +249,11 @@ impl Node {
 
     pub fn height(&self) -> Result<u64, String> {
         let s = self.status()?;
-        Ok(s["sync_info"]["latest_block_height"].as_str().unwrap_or("0").parse().unwrap_or(0))
+        Ok(s["sync_info"]["latest_block_height"]
+            .as_str()
+            .unwrap_or("0")
+            .parse()
+            .unwrap_or(0))
     }
 
     pub fn wait_height(&self, h: u64, timeout: Duration) {
@@ -215,7 +263,10 @@ impl Node {
                 return;
             }
             if start.elapsed() > timeout {
-                panic!("height {h} not reached in {timeout:?}; log:\n{}", self.log_tail());
+                panic!(
+                    "height {h} not reached in {timeout:?}; log:\n{}",
+                    self.log_tail()
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -254,8 +305,11 @@ impl Node {
             address: address.into(),
             denom: denom.into(),
         };
-        let (code, value, _, log) =
-            self.abci_query("/cosmos.bank.v1beta1.Query/Balance", &req.encode_to_vec(), 0);
+        let (code, value, _, log) = self.abci_query(
+            "/cosmos.bank.v1beta1.Query/Balance",
+            &req.encode_to_vec(),
+            0,
+        );
         assert_eq!(code, 0, "{log}");
         QueryBalanceResponse::decode(value.as_slice())
             .unwrap()
@@ -267,8 +321,13 @@ impl Node {
     }
 
     pub fn block_app_hash(&self, height: u64) -> String {
-        let b = self.rpc("block", json!({"height": height.to_string()})).unwrap();
-        b["block"]["header"]["app_hash"].as_str().unwrap().to_string()
+        let b = self
+            .rpc("block", json!({"height": height.to_string()}))
+            .unwrap();
+        b["block"]["header"]["app_hash"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 }
 
@@ -324,7 +383,13 @@ impl CosmrsSigner {
             200_000u64,
         );
         let auth = SignerInfo::single_direct(Some(self.key.public_key()), sequence).auth_info(fee);
-        let doc = SignDoc::new(&body, &auth, &CHAIN_ID.parse().unwrap(), self.account_number).unwrap();
+        let doc = SignDoc::new(
+            &body,
+            &auth,
+            &CHAIN_ID.parse().unwrap(),
+            self.account_number,
+        )
+        .unwrap();
         doc.sign(&self.key).unwrap().to_bytes().unwrap()
     }
 }
