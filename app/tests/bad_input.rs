@@ -269,6 +269,20 @@ fn should_reject_with_code_32_when_sequence_is_replayed() {
         32,
         "account sequence mismatch, expected 2, got 1",
     );
+
+    // The same tx twice in one block: the second is a replay, and only the
+    // first one's amount and fee move.
+    let before = chain.balance(&alice().addr());
+    let out = chain.deliver(&[next.clone(), next]);
+    assert_ok(&out.tx_results[0]);
+    assert_sdk_error(
+        &out.tx_results[1],
+        32,
+        "account sequence mismatch, expected 2, got 1",
+    );
+    assert!(out.tx_results[1].events.is_empty());
+    assert_eq!(chain.balance(&alice().addr()), before - 1_000 - FEE);
+    assert_eq!(chain.sequence(&alice()), 2);
 }
 
 #[test]
