@@ -34,7 +34,7 @@ NODE_PID=$!
 trap 'kill $NODE_PID 2>/dev/null || true; wait $NODE_PID 2>/dev/null || true' EXIT
 echo "node started (pid $NODE_PID), log: $HOME_DIR/node.log"
 for _ in $(seq 1 120); do
-  h="$(curl -s "http://127.0.0.1:26657/status" | sed -n 's/.*"latest_block_height":"\([0-9]*\)".*/\1/p')"
+  h="$(curl -s "http://127.0.0.1:26657/status" 2>/dev/null | sed -n 's/.*"latest_block_height":"\([0-9]*\)".*/\1/p' || true)"
   [ -n "$h" ] && [ "$h" -ge 2 ] && break
   sleep 0.5
 done

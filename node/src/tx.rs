@@ -94,7 +94,13 @@ pub fn run(cli: &Cli, cmd: &TxCommand) -> Result<()> {
                 type_url: "/cosmos.bank.v1beta1.MsgSend".into(),
                 value: msg.encode_to_vec(),
             };
-            let result = sign_and_broadcast(&key, vec![any], flags)?;
+            let mut result = sign_and_broadcast(&key, vec![any], flags)?;
+            if cli.output == output::OutputFormat::Text {
+                // The events are in `query tx HASH` and in --output json.
+                if let Some(m) = result.as_object_mut() {
+                    m.remove("events");
+                }
+            }
             output::print(cli.output, &result);
             if result["code"].as_u64().unwrap_or(0) != 0 {
                 std::process::exit(1);
