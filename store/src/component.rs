@@ -53,6 +53,19 @@ pub trait Component: Send + Sync {
         )))
     }
 
+    /// The Msg's legacy amino JSON, `{"type": <amino name>, "value": {...}}`,
+    /// which SIGN_MODE_LEGACY_AMINO_JSON signers sign (key order does not
+    /// matter: the app sorts keys). `None`: the module has no amino encoding
+    /// for this Msg, so a tx signed in that mode fails (code 4).
+    fn amino_json(
+        &self,
+        type_url: &str,
+        value: &[u8],
+    ) -> Option<gpuchain_types::AppResult<serde_json::Value>> {
+        let _ = (type_url, value);
+        None
+    }
+
     /// Answers a gRPC query path (`/cosmos.bank.v1beta1.Query/Balance`);
     /// `None` when the path is not this module's.
     fn query(&self, state: &dyn StateRead, path: &str, data: &[u8]) -> Option<AppResult<Vec<u8>>> {

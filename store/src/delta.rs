@@ -200,22 +200,7 @@ impl StateWrite for Delta<'_> {
 mod tests {
     use super::*;
 
-    /// An empty base, so layers can be tested without a database.
-    struct Empty;
-    impl StateRead for Empty {
-        fn get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-            Ok(None)
-        }
-        fn prefix(&self, _: &[u8]) -> Result<KvPairs, StoreError> {
-            Ok(vec![])
-        }
-        fn nv_get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-            Ok(None)
-        }
-        fn nv_prefix(&self, _: &[u8]) -> Result<KvPairs, StoreError> {
-            Ok(vec![])
-        }
-    }
+    use crate::EmptyState as Empty;
 
     #[test]
     fn should_see_writes_of_lower_layer_and_discard_dropped_layer() {

@@ -20,6 +20,6 @@ pub use component::{Component, MsgResponse};
 pub use delta::{Changes, Delta};
 pub use error::StoreError;
 pub use gas::{GasConfig, GasMeter};
-pub use state::{KvPair, KvPairs, StateRead, StateWrite};
+pub use state::{EmptyState, KvPair, KvPairs, StateRead, StateWrite};
 pub use storage::{CommittedView, Storage, StorageConfig, StorageReader};
 pub use tree::proof_spec;

@@ -27,6 +27,25 @@ pub trait StateWrite: StateRead {
     fn emit(&mut self, event: Event);
 }
 
+/// A state with nothing in it: the base of a module's unit tests and of
+/// tools that build state from scratch.
+pub struct EmptyState;
+
+impl StateRead for EmptyState {
+    fn get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(None)
+    }
+    fn prefix(&self, _: &[u8]) -> Result<KvPairs, StoreError> {
+        Ok(Vec::new())
+    }
+    fn nv_get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(None)
+    }
+    fn nv_prefix(&self, _: &[u8]) -> Result<KvPairs, StoreError> {
+        Ok(Vec::new())
+    }
+}
+
 /// Ends of a prefix range: the first key after every key with this prefix.
 pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut end = prefix.to_vec();

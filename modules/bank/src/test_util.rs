@@ -1,25 +1,10 @@
 //! Test helpers: an empty in-memory base state and funded layers above it.
 
-use gpuchain_store::{Delta, StateRead, StoreError};
+use gpuchain_store::Delta;
 use gpuchain_types::{Address, Coins};
 
 /// An empty base; tests write into a `Delta::new(&MemState)` above it.
-pub struct MemState;
-
-impl StateRead for MemState {
-    fn get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(None)
-    }
-    fn prefix(&self, _: &[u8]) -> Result<gpuchain_store::KvPairs, StoreError> {
-        Ok(Vec::new())
-    }
-    fn nv_get(&self, _: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(None)
-    }
-    fn nv_prefix(&self, _: &[u8]) -> Result<gpuchain_store::KvPairs, StoreError> {
-        Ok(Vec::new())
-    }
-}
+pub use gpuchain_store::EmptyState as MemState;
 
 pub fn addr(n: u8) -> Address {
     Address([n; 20])
