@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to build and test gpuchain: the system
-# packages RocksDB's build needs (libclang for bindgen, a C++ compiler) and
-# CometBFT (through install-cometbft.sh). Safe to run again.
+# packages RocksDB's build needs (libclang for bindgen, a C++ compiler),
+# CometBFT (through install-cometbft.sh) and the CosmJS test suite's npm
+# packages (tests/cosmjs, from its package-lock.json). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,3 +26,19 @@ fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
 scripts/install-cometbft.sh >/dev/null
+
+# The CosmJS end-to-end suite (node/tests/e2e_cosmjs.rs) runs the real npm
+# packages pinned in tests/cosmjs/package-lock.json. `npm ci` only when
+# node_modules does not match the lock file (a stamp holds the lock's hash).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "setup: Node.js >= 18 and npm are required for tests/cosmjs: https://nodejs.org" >&2
+  exit 1
+fi
+cosmjs=tests/cosmjs
+lock_sum="$(sha256sum "$cosmjs/package-lock.json" | cut -d' ' -f1)"
+stamp="$cosmjs/node_modules/.gpuchain-lock-sha256"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
+  echo "setup: npm ci in $cosmjs" >&2
+  (cd "$cosmjs" && npm ci --no-audit --no-fund >&2)
+  echo "$lock_sum" >"$stamp"
+fi

@@ -10,17 +10,21 @@ use gpuchain_store::{Delta, GasMeter, StateWrite};
 use gpuchain_types::error::code;
 use gpuchain_types::{Address, AppError, AppResult, BlockContext, Coin, Coins, Event};
 
+use super::amino::{std_sign_bytes, SignerData};
 use super::decode::DecodedTx;
 use super::fee::MinGasPrices;
 use super::sig_cache::{self, SigCache};
 use super::signature::{decode_pubkey, direct_sign_bytes, encode_pubkey, verify_secp256k1};
 use super::ExecMode;
+use crate::router::Router;
 
 pub struct AnteEnv<'a> {
     pub ctx: &'a BlockContext,
     pub min_gas_prices: &'a MinGasPrices,
     pub mode: ExecMode,
     pub sig_cache: Option<&'a SigCache>,
+    /// Builds the amino JSON of Msgs signed in SIGN_MODE_LEGACY_AMINO_JSON.
+    pub router: &'a Router,
 }
 
 fn fee_coins(tx: &DecodedTx) -> AppResult<Coins> {
@@ -120,7 +124,12 @@ pub fn run_ante(
             let key = key.ok_or_else(|| {
                 AppError::sdk(code::INVALID_PUBKEY, "pubkey on account is not set")
             })?;
-            verify_signature(env, tx, i, &key, acc.account_number, sig)?;
+            let signer = SignerData {
+                chain_id: &env.ctx.chain_id,
+                account_number: acc.account_number,
+                sequence: acc.sequence,
+            };
+            verify_signature(env, tx, i, &key, signer, sig)?;
         }
         state.emit(Event::new("tx").attr("acc_seq", format!("{signer}/{}", acc.sequence)));
         state.emit(Event::new("tx").attr(
@@ -136,17 +145,14 @@ pub fn run_ante(
     Ok(())
 }
 
-fn verify_signature(
-    env: &AnteEnv<'_>,
-    tx: &DecodedTx,
-    i: usize,
-    key: &[u8; 33],
-    account_number: u64,
-    sig: &[u8],
-) -> AppResult<()> {
-    let mode = match tx.auth_info.signer_infos[i]
-        .mode_info
-        .as_ref()
+/// The sign mode of signer `i`: DIRECT or LEGACY_AMINO_JSON, the modes this
+/// chain verifies; any other is code 4.
+fn sign_mode(tx: &DecodedTx, i: usize) -> AppResult<SignMode> {
+    let mode = match tx
+        .auth_info
+        .signer_infos
+        .get(i)
+        .and_then(|s| s.mode_info.as_ref())
         .and_then(|m| m.sum.as_ref())
     {
         Some(mode_info::Sum::Single(s)) => s.mode,
@@ -157,33 +163,65 @@ fn verify_signature(
         }
         None => return Err(AppError::unauthorized("signer info has no mode info")),
     };
-    if mode != SignMode::Direct as i32 {
-        return Err(AppError::unauthorized(format!(
-            "unsupported sign mode {mode}; this chain accepts SIGN_MODE_DIRECT"
-        )));
+    match SignMode::try_from(mode) {
+        Ok(m @ (SignMode::Direct | SignMode::LegacyAminoJson)) => Ok(m),
+        _ => Err(AppError::unauthorized(format!(
+            "unsupported sign mode {mode}; this chain accepts SIGN_MODE_DIRECT and \
+             SIGN_MODE_LEGACY_AMINO_JSON"
+        ))),
     }
-    let ctx = env.ctx;
-    let bytes = direct_sign_bytes(
-        &tx.raw.body_bytes,
-        &tx.raw.auth_info_bytes,
-        &ctx.chain_id,
-        account_number,
-    );
+}
+
+/// The bytes signer `i` of `tx` signed (sha256 of them is what the signature
+/// covers), in the signer's sign mode.
+pub fn sign_bytes(
+    router: &Router,
+    tx: &DecodedTx,
+    i: usize,
+    signer: SignerData<'_>,
+) -> AppResult<(SignMode, Vec<u8>)> {
+    let mode = sign_mode(tx, i)?;
+    let bytes = match mode {
+        SignMode::LegacyAminoJson => std_sign_bytes(router, tx, signer)?,
+        _ => direct_sign_bytes(
+            &tx.raw.body_bytes,
+            &tx.raw.auth_info_bytes,
+            signer.chain_id,
+            signer.account_number,
+        ),
+    };
+    Ok((mode, bytes))
+}
+
+fn verify_signature(
+    env: &AnteEnv<'_>,
+    tx: &DecodedTx,
+    i: usize,
+    key: &[u8; 33],
+    signer: SignerData<'_>,
+    sig: &[u8],
+) -> AppResult<()> {
+    let (mode, bytes) = sign_bytes(env.router, tx, i, signer)?;
     let entry = sig_cache::entry(key, &bytes, sig);
     if env.sig_cache.is_some_and(|c| c.contains(&entry)) {
         return Ok(());
     }
-    let ok = verify_secp256k1(key, &bytes, sig);
-    if ok {
-        if let Some(c) = env.sig_cache {
-            c.insert(entry);
-        }
+    if !verify_secp256k1(key, &bytes, sig) {
+        let SignerData {
+            chain_id,
+            account_number,
+            sequence,
+        } = signer;
+        // The SDK's wording: an amino signer also signed its sequence.
+        let log = if mode == SignMode::LegacyAminoJson {
+            format!("signature verification failed; please verify account number ({account_number}), sequence ({sequence}) and chain-id ({chain_id})")
+        } else {
+            format!("signature verification failed; please verify account number ({account_number}) and chain-id ({chain_id})")
+        };
+        return Err(AppError::unauthorized(log));
     }
-    if !ok {
-        return Err(AppError::unauthorized(format!(
-            "signature verification failed; please verify account number ({account_number}) and chain-id ({})",
-            ctx.chain_id
-        )));
+    if let Some(c) = env.sig_cache {
+        c.insert(entry);
     }
     Ok(())
 }

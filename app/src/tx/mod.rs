@@ -2,6 +2,7 @@
 //! fee stays paid and the sequence advanced), then the messages on a layer
 //! above it, all or nothing.
 
+pub mod amino;
 pub mod ante;
 pub mod decode;
 pub mod fee;
@@ -93,6 +94,7 @@ pub fn execute_tx(
         min_gas_prices: env.min_gas_prices,
         mode,
         sig_cache: env.sig_cache,
+        router: env.router,
     };
     let ante = {
         let mut layer = Delta::metered(&*state, &meter);

@@ -3,13 +3,13 @@
 //! block order and verifies any signature the cache does not hold, so the
 //! results are those of sequential execution whatever the thread count.
 
-use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
-use cosmos_sdk_proto::cosmos::tx::v1beta1::mode_info;
 use gpuchain_store::StateRead;
 
+use super::amino::SignerData;
+use super::ante::sign_bytes;
 use super::decode::decode_tx;
 use super::sig_cache::{entry, SigCache};
-use super::signature::{decode_pubkey, direct_sign_bytes, verify_secp256k1};
+use super::signature::{decode_pubkey, verify_secp256k1};
 use crate::router::Router;
 
 pub fn preverify<S: StateRead + Sync>(
@@ -49,10 +49,6 @@ fn verify_one<S: StateRead>(
     };
     for (i, signer) in tx.signers.iter().enumerate() {
         let info = &tx.auth_info.signer_infos[i];
-        let direct = matches!(
-            info.mode_info.as_ref().and_then(|m| m.sum.as_ref()),
-            Some(mode_info::Sum::Single(s)) if s.mode == SignMode::Direct as i32
-        );
         let Ok(Some(acc)) = gpuchain_auth::get_account(state, signer) else {
             continue;
         };
@@ -61,15 +57,20 @@ fn verify_one<S: StateRead>(
             .as_ref()
             .or(info.public_key.as_ref())
             .and_then(|k| decode_pubkey(k).ok());
-        let (true, Some(key)) = (direct, key) else {
+        let Some(key) = key else {
             continue;
         };
-        let bytes = direct_sign_bytes(
-            &tx.raw.body_bytes,
-            &tx.raw.auth_info_bytes,
+        // An amino signer signed its sequence: the one it claims. Execution
+        // rejects the tx (code 32) unless that is the account's sequence by
+        // then, and otherwise builds the same bytes, so the entry matches.
+        let signer_data = SignerData {
             chain_id,
-            acc.account_number,
-        );
+            account_number: acc.account_number,
+            sequence: info.sequence,
+        };
+        let Ok((_, bytes)) = sign_bytes(router, &tx, i, signer_data) else {
+            continue;
+        };
         let sig = &tx.raw.signatures[i];
         let e = entry(&key, &bytes, sig);
         if !cache.contains(&e) && verify_secp256k1(&key, &bytes, sig) {

@@ -637,3 +637,24 @@ pub fn assert_rejected(chain: &mut TestChain, tx: &[u8], code: u32, log_part: &s
         "a rejected tx changed state"
     );
 }
+
+// ---------------------------------------------------------------- amino signing
+
+/// A SIGN_MODE_LEGACY_AMINO_JSON signer info carrying `key`'s public key.
+pub fn amino_signer_info(key: &TestKey, sequence: u64) -> SignerInfo {
+    SignerInfo {
+        public_key: Some(key.pubkey_any()),
+        mode_info: Some(single_mode(SignMode::LegacyAminoJson)),
+        sequence,
+    }
+}
+
+/// The tx's body and auth info as they are, with the given signatures
+/// (e.g. made over a StdSignDoc by [`TestKey::sign`]).
+pub fn with_signatures(tx: &UnsignedTx, signatures: Vec<Vec<u8>>) -> TxRaw {
+    TxRaw {
+        body_bytes: tx.body_bytes(),
+        auth_info_bytes: tx.auth_info_bytes(),
+        signatures,
+    }
+}

@@ -19,6 +19,7 @@
     )
 )]
 
+mod amino;
 pub mod error;
 pub mod event;
 pub mod genesis;
@@ -108,6 +109,10 @@ impl Component for BankComponent {
             }
             other => Err(unknown_msg(other)),
         }
+    }
+
+    fn amino_json(&self, type_url: &str, value: &[u8]) -> Option<AppResult<serde_json::Value>> {
+        amino::amino_json(type_url, value)
     }
 
     fn query(&self, state: &dyn StateRead, path: &str, data: &[u8]) -> Option<AppResult<Vec<u8>>> {
