@@ -130,6 +130,23 @@ impl App {
         Ok(())
     }
 
+    /// Verifies the signatures of txs about to be checked on every core, so
+    /// the CheckTx calls that follow (in order, under the lock) hit the
+    /// signature cache. The ABCI server calls this for CheckTx requests that
+    /// CometBFT pipelined; results are those of checking one by one.
+    pub fn preverify_txs(&self, txs: &[Vec<u8>]) -> AppResult<()> {
+        let chain_id = self.chain_id()?;
+        crate::tx::preverify::preverify(
+            &self.router,
+            &self.storage,
+            &chain_id,
+            txs,
+            self.config.max_tx_bytes,
+            &self.sig_cache,
+        );
+        Ok(())
+    }
+
     pub fn check_tx(&mut self, tx: &[u8]) -> AppResult<TxOutcome> {
         let chain_id = self.chain_id()?;
         let time = self.last_block_time()?;

@@ -43,6 +43,8 @@ pub struct AppToml {
     /// invariant stops the node.
     pub inv_check_period: u64,
     pub pruning: Pruning,
+    /// The REST (LCD) API server, `[api]`.
+    pub api: Api,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -58,6 +60,39 @@ impl Default for Pruning {
     }
 }
 
+/// `[api]`: the REST (LCD) API in the Cosmos SDK's gRPC-gateway JSON
+/// shape, served by `gpuchaind start` (see README.md, "Ports").
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Api {
+    /// Serve the REST API.
+    pub enable: bool,
+    /// Listen address, `tcp://host:port`.
+    pub address: String,
+    /// Browser origins sent CORS headers; `"*"` allows every origin, an
+    /// empty list sends none.
+    pub cors_allowed_origins: Vec<String>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Every request is answered (504) within this time.
+    pub request_timeout_ms: u64,
+    /// Requests handled at once; further ones wait, then get 429.
+    pub max_concurrency: usize,
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Self {
+            enable: true,
+            address: "tcp://127.0.0.1:1317".into(),
+            cors_allowed_origins: Vec::new(),
+            max_body_bytes: 2 * 1024 * 1024,
+            request_timeout_ms: 10_000,
+            max_concurrency: 256,
+        }
+    }
+}
+
 impl Default for AppToml {
     fn default() -> Self {
         Self {
@@ -66,6 +101,7 @@ impl Default for AppToml {
             max_tx_bytes: 1024 * 1024,
             inv_check_period: 0,
             pruning: Pruning::default(),
+            api: Api::default(),
         }
     }
 }

@@ -1,10 +1,14 @@
-//! `gpuchaind genesis add-account ADDRESS_OR_KEY COINS`.
+//! `gpuchaind genesis add-account ADDRESS_OR_KEY COINS`, and the validator
+//! commands of `genesis_validators.rs` (`add-validator`, `show-validator`).
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use gpuchain_types::{Address, Coins};
 
 use crate::{config, keys, Cli};
+
+#[path = "genesis_validators.rs"]
+mod validators;
 
 #[derive(Subcommand, Debug)]
 pub enum GenesisCommand {
@@ -15,6 +19,8 @@ pub enum GenesisCommand {
         /// Coins, e.g. 1000000000ugpc.
         coins: String,
     },
+    #[command(flatten)]
+    Validators(validators::ValidatorCommand),
 }
 
 pub fn run(cli: &Cli, cmd: &GenesisCommand) -> Result<()> {
@@ -35,6 +41,7 @@ pub fn run(cli: &Cli, cmd: &GenesisCommand) -> Result<()> {
             println!("added {address} with {coins}");
             Ok(())
         }
+        GenesisCommand::Validators(v) => validators::run(cli, v),
     }
 }
 

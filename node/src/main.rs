@@ -8,6 +8,7 @@ mod init;
 mod keys;
 mod output;
 mod query;
+mod rest;
 mod rpc;
 mod start;
 mod tx;

@@ -20,6 +20,7 @@ use tracing::{error, info, warn};
 
 use crate::cometbft::{self, get_toml};
 use crate::config::{self, AppToml};
+use crate::rest;
 use crate::Cli;
 
 #[derive(Args, Debug)]
@@ -131,6 +132,7 @@ pub fn run(cli: &Cli, a: &StartArgs) -> Result<()> {
             inv_check_period: app_toml.inv_check_period,
         },
     );
+    let rest_queries = queries.clone();
     let handler = Arc::new(Handler::new(app, queries));
 
     let server = std::thread::spawn(move || serve(&listen, handler));
@@ -141,6 +143,10 @@ pub fn run(cli: &Cli, a: &StartArgs) -> Result<()> {
             Ok(Err(e)) => Err(e).context("ABCI server failed to start"),
             _ => bail!("ABCI server stopped"),
         };
+    }
+
+    if app_toml.api.enable {
+        start_rest(home, &app_toml, rest_queries)?;
     }
 
     let term = Arc::new(AtomicBool::new(false));
@@ -197,6 +203,31 @@ pub fn run(cli: &Cli, a: &StartArgs) -> Result<()> {
             bail!("ABCI server stopped");
         }
     }
+}
+
+/// Serves the REST API (`[api]`) from the ABCI query service and CometBFT's
+/// RPC (`[rpc] laddr`). If it cannot start (the address is taken), the node
+/// still runs, without REST, and says so in its log.
+/// Starts the REST server; failing to bind its address stops the node, as
+/// in the Cosmos SDK, rather than run without an API the operator enabled.
+fn start_rest(
+    home: &std::path::Path,
+    app_toml: &AppToml,
+    queries: Arc<QueryService>,
+) -> Result<()> {
+    let rpc_laddr = get_toml(&config::comet_config_path(home), Some("rpc"), "laddr")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| crate::query::DEFAULT_NODE.to_string());
+    let settings = rest::Settings {
+        minimum_gas_prices: app_toml.minimum_gas_prices.clone(),
+        pruning_keep_recent: app_toml.pruning.keep_recent,
+        bond_denom: gpuchain_genesis::DENOM.to_string(),
+    };
+    let addr = rest::spawn(&app_toml.api, queries, &rpc_laddr, settings)
+        .with_context(|| format!("starting the REST API on {}", app_toml.api.address))?;
+    info!(%addr, cometbft_rpc = %rpc_laddr, "REST API listening");
+    Ok(())
 }
 
 fn init_logging(level: &str, json: bool) {

@@ -42,6 +42,25 @@ impl Handler {
         self.app.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Handles requests read together from one connection, in order. When
+    /// several are CheckTx (CometBFT pipelines them), their signatures are
+    /// verified in parallel first.
+    pub fn handle_batch(&self, reqs: Vec<Request>) -> Vec<Response> {
+        let txs: Vec<Vec<u8>> = reqs
+            .iter()
+            .filter_map(|r| match &r.value {
+                Some(request::Value::CheckTx(c)) => Some(c.tx.to_vec()),
+                _ => None,
+            })
+            .collect();
+        if txs.len() > 1 {
+            if let Err(e) = self.app().preverify_txs(&txs) {
+                tracing::warn!(%e, "signature pre-check skipped");
+            }
+        }
+        reqs.into_iter().map(|r| self.handle(r)).collect()
+    }
+
     pub fn handle(&self, req: Request) -> Response {
         let value = match req.value {
             Some(v) => self.dispatch(v),

@@ -97,36 +97,60 @@ fn read_uvarint(r: &mut impl Read) -> io::Result<u64> {
     ))
 }
 
+/// Reads one length-prefixed frame.
+fn read_frame(reader: &mut impl Read) -> io::Result<Request> {
+    let len = read_uvarint(reader)?;
+    if len > MAX_MESSAGE_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "ABCI message too large",
+        ));
+    }
+    let mut buf = vec![0u8; usize::try_from(len).unwrap_or(0)];
+    reader.read_exact(&mut buf)?;
+    Request::decode(buf.as_slice()).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// Whether `buf` starts with a whole frame (so reading it will not block).
+fn has_whole_frame(buf: &[u8]) -> bool {
+    let mut len = 0u64;
+    for (i, b) in buf.iter().enumerate().take(10) {
+        len |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            let have = (buf.len() - i - 1) as u64;
+            return have >= len;
+        }
+    }
+    false
+}
+
+/// Requests already received are handled as one batch (at most this many).
+const MAX_BATCH: usize = 256;
+
 fn serve_conn(handler: &Handler, reader: impl Read, writer: impl Write) -> io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 16, reader);
     let mut writer = BufWriter::with_capacity(1 << 16, writer);
     loop {
-        let len = read_uvarint(&mut reader)?;
-        if len > MAX_MESSAGE_BYTES {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "ABCI message too large",
-            ));
+        let mut batch = vec![read_frame(&mut reader)?];
+        while batch.len() < MAX_BATCH && has_whole_frame(reader.buffer()) {
+            batch.push(read_frame(&mut reader)?);
         }
-        let mut buf = vec![0u8; usize::try_from(len).unwrap_or(0)];
-        reader.read_exact(&mut buf)?;
-        let req = Request::decode(buf.as_slice())
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        let is_flush = matches!(
-            req.value,
-            Some(tendermint_proto::abci::request::Value::Flush(_))
-        );
-        let resp =
-            catch_unwind(AssertUnwindSafe(|| handler.handle(req))).unwrap_or_else(|_| Response {
-                value: Some(response::Value::Exception(ResponseException {
-                    error: "internal error: request handler panicked".into(),
-                })),
+        let n = batch.len();
+        let responses = catch_unwind(AssertUnwindSafe(|| handler.handle_batch(batch)))
+            .unwrap_or_else(|_| {
+                let panicked = Response {
+                    value: Some(response::Value::Exception(ResponseException {
+                        error: "internal error: request handler panicked".into(),
+                    })),
+                };
+                vec![panicked; n]
             });
-        let bytes = resp.encode_length_delimited_to_vec();
-        writer.write_all(&bytes)?;
-        // CometBFT sends Flush after each request it waits on; answering
-        // then keeps the socket from being written byte by byte.
-        if is_flush || reader.buffer().is_empty() {
+        for resp in responses {
+            writer.write_all(&resp.encode_length_delimited_to_vec())?;
+        }
+        // Answer before blocking on the next read: CometBFT waits on the
+        // responses it flushed for.
+        if reader.buffer().is_empty() {
             writer.flush()?;
         }
     }
@@ -147,6 +171,15 @@ mod tests {
             ListenAddr::Unix("/tmp/x.sock".into())
         );
         assert!(ListenAddr::parse("127.0.0.1:26658").is_err());
+    }
+
+    #[test]
+    fn should_tell_whole_frames_from_partial_ones() {
+        assert!(has_whole_frame(&[2, 8, 1]));
+        assert!(has_whole_frame(&[0]));
+        assert!(!has_whole_frame(&[3, 8, 1]));
+        assert!(!has_whole_frame(&[]));
+        assert!(!has_whole_frame(&[0x80]));
     }
 
     #[test]

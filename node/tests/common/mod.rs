@@ -127,6 +127,8 @@ impl Node {
             &format!("tcp://127.0.0.1:{abci_port}"),
         );
         doc["inv-check-period"] = toml_edit::value(1);
+        // Each test node gets its own REST port, so nodes run side by side.
+        doc["api"]["address"] = toml_edit::value(format!("tcp://127.0.0.1:{}", free_port()));
         std::fs::write(&app, doc.to_string()).unwrap();
         node
     }
@@ -403,4 +405,21 @@ pub fn broadcast_sync(node: &Node, tx: &[u8]) -> Result<Value, String> {
 
 pub fn home_of(node: &Node) -> &Path {
     &node.home
+}
+
+/// Serves the node's REST API (app.toml `[api]`) on a free loopback port with
+/// the given CORS origins; call before `start`. Returns the base URL.
+pub fn enable_rest_api(node: &Node, cors_origins: &[&str]) -> String {
+    let port = free_port();
+    let app = node.home.join("config/app.toml");
+    let mut doc: toml_edit::DocumentMut = std::fs::read_to_string(&app).unwrap().parse().unwrap();
+    doc["api"]["enable"] = toml_edit::value(true);
+    doc["api"]["address"] = toml_edit::value(format!("tcp://127.0.0.1:{port}"));
+    let mut origins = toml_edit::Array::new();
+    for o in cors_origins {
+        origins.push(*o);
+    }
+    doc["api"]["cors-allowed-origins"] = toml_edit::value(origins);
+    std::fs::write(&app, doc.to_string()).unwrap();
+    format!("http://127.0.0.1:{port}")
 }
