@@ -365,6 +365,8 @@ fn should_run_four_validators_that_agree_survive_one_crash_and_halt_without_quor
     net.wait_height(&all, h, Duration::from_secs(20), "start");
     net.assert_agree_at(&all, h);
 
+    check_chain_metadata(&net);
+
     // A transfer sent to node 2 is seen by all four.
     let amount = 12_345u128;
     let out = Command::new(common::gpuchaind_bin())
@@ -442,4 +444,82 @@ fn should_run_four_validators_that_agree_survive_one_crash_and_halt_without_quor
         "localnet test done in {:?} (halted at {halted})",
         t0.elapsed()
     );
+}
+
+/// genesis/'s Keplr ChainInfo, chain.json and assetlist.json describe the
+/// running localnet: chain id, bech32 prefix, denom metadata, endpoints and
+/// the minimum gas price, as node 0's RPC and REST API report them.
+fn check_chain_metadata(net: &Localnet) {
+    let read = |f: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("genesis").join(f)).unwrap())
+            .unwrap()
+    };
+    let (keplr, chain, assets) = (
+        read("keplr-chain-info.json"),
+        read("chain.json"),
+        read("assetlist.json"),
+    );
+    let rest = format!("http://127.0.0.1:{}", net.base_port + 7);
+    let get = |path: &str| -> Value {
+        net.http
+            .get(format!("{rest}{path}"))
+            .send()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .json()
+            .unwrap()
+    };
+    let network =
+        get("/cosmos/base/tendermint/v1beta1/node_info")["default_node_info"]["network"].clone();
+    assert_eq!(network, CHAIN_ID);
+    assert_eq!(keplr["chainId"], network);
+    assert_eq!(chain["chain_id"], network);
+    let status = net.rpc(0, "status", json!({})).unwrap();
+    assert_eq!(status["node_info"]["network"], network);
+
+    let prefix = get("/cosmos/auth/v1beta1/bech32")["bech32_prefix"].clone();
+    assert_eq!(keplr["bech32Config"]["bech32PrefixAccAddr"], prefix);
+    assert_eq!(chain["bech32_prefix"], prefix);
+
+    let meta = get("/cosmos/bank/v1beta1/denoms_metadata/ugpc")["metadata"].clone();
+    let asset = assets["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["base"] == "ugpc")
+        .expect("ugpc in assetlist")
+        .clone();
+    assert_eq!(asset["display"], meta["display"]);
+    assert_eq!(asset["symbol"], meta["symbol"]);
+    let exponent = |units: &Value, denom: &Value| {
+        units
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| &u["denom"] == denom)
+            .map(|u| u["exponent"].as_u64().unwrap_or(0))
+    };
+    let display = meta["display"].clone();
+    assert_eq!(
+        exponent(&asset["denom_units"], &display),
+        exponent(&meta["denom_units"], &display)
+    );
+    let fee_currency = &keplr["feeCurrencies"][0];
+    assert_eq!(fee_currency["coinMinimalDenom"], meta["base"]);
+    assert_eq!(
+        fee_currency["coinDecimals"].as_u64(),
+        exponent(&meta["denom_units"], &display)
+    );
+
+    // The node's minimum gas price is Keplr's low step and the registry's minimum.
+    let min = get("/cosmos/base/node/v1beta1/config")["minimum_gas_price"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let low = fee_currency["gasPriceStep"]["low"].as_f64().unwrap();
+    let fixed = chain["fees"]["fee_tokens"][0]["fixed_min_gas_price"]
+        .as_f64()
+        .unwrap();
+    let node_price: f64 = min.trim_end_matches("ugpc").parse().unwrap();
+    assert_eq!(node_price, low, "{min}");
+    assert_eq!(node_price, fixed, "{min}");
 }
