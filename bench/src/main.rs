@@ -46,7 +46,10 @@ fn checktx(n: u64) -> Result<()> {
     // signatures of a batch verified on every core, then checked in order.
     let start = Instant::now();
     for batch in txs.chunks(64) {
-        chain.app.preverify_txs(batch).map_err(|e| anyhow::anyhow!("{e}"))?;
+        chain
+            .app
+            .preverify_txs(batch)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         for tx in batch {
             let out = chain.app.check_tx(tx)?;
             if out.code != 0 {
