@@ -9,6 +9,7 @@ use common::*;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::TxRaw;
 use cosmos_sdk_proto::Any;
 use k256::ecdsa::Signature;
+use prost::Message;
 
 /// alice sends 1000ugpc to bob with the usual fee.
 fn send(sequence: u64) -> UnsignedTx {
@@ -47,6 +48,34 @@ fn should_reject_with_code_2_when_body_or_auth_info_bytes_are_malformed() {
     let mut raw = signed_send(0);
     raw.auth_info_bytes = vec![0x12, 0x7f];
     assert_rejected(&mut chain, &encode(&raw), 2, "tx auth info parse error");
+}
+
+#[test]
+fn should_reject_with_code_2_when_tx_carries_unknown_fields() {
+    let mut chain = TestChain::new();
+    // An unknown field appended to TxRaw changes the hash but not what was
+    // signed: the malleability the SDK's unknown-field check prevents.
+    let mut bytes = encode(&signed_send(0));
+    bytes.extend_from_slice(&[0x20, 0x01]);
+    assert_rejected(
+        &mut chain,
+        &bytes,
+        2,
+        "tx has unknown or non-canonically encoded fields",
+    );
+
+    // The same inside the body: caught at decoding, before any signature check.
+    let tx = send(0);
+    let mut body = tx.body.encode_to_vec();
+    body.extend_from_slice(&[0xa0, 0x06, 0x01]); // field 100, varint
+    let mut raw = tx.sign(&alice());
+    raw.body_bytes = body;
+    assert_rejected(
+        &mut chain,
+        &encode(&raw),
+        2,
+        "tx body has unknown or non-canonically encoded fields",
+    );
 }
 
 #[test]

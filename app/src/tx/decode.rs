@@ -30,6 +30,15 @@ pub struct DecodedTx {
     pub len: usize,
 }
 
+fn require_canonical(what: &str, bytes: &[u8], msg: &impl Message) -> AppResult<()> {
+    if msg.encode_to_vec() == bytes {
+        return Ok(());
+    }
+    Err(AppError::tx_decode(format!(
+        "{what} has unknown or non-canonically encoded fields: tx parse error"
+    )))
+}
+
 /// Uppercase hex sha256 of the raw bytes: the hash CometBFT and clients use.
 pub fn tx_hash_hex(tx_bytes: &[u8]) -> String {
     hex::encode_upper(Sha256::digest(tx_bytes))
@@ -58,6 +67,13 @@ pub fn decode_tx(
         .map_err(|e| AppError::tx_decode(format!("tx body parse error: {e}")))?;
     let auth_info = AuthInfo::decode(raw.auth_info_bytes.as_slice())
         .map_err(|e| AppError::tx_decode(format!("tx auth info parse error: {e}")))?;
+    // Unknown fields (which the SDK rejects) would let anyone change a tx's
+    // hash, or bytes an amino signature does not cover, without breaking its
+    // signature. Clients encode canonically, so bytes that do not re-encode
+    // to themselves carry unknown or duplicated fields.
+    require_canonical("tx", tx_bytes, &raw)?;
+    require_canonical("tx body", &raw.body_bytes, &body)?;
+    require_canonical("tx auth info", &raw.auth_info_bytes, &auth_info)?;
     if !body.extension_options.is_empty() {
         return Err(AppError::sdk(
             code::UNKNOWN_EXTENSION_OPTIONS,
