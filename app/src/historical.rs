@@ -1,5 +1,6 @@
 //! State at a past height for queries: point reads through the Merkle tree's
-//! versions; prefix scans are only offered at the latest height.
+//! versions; prefix scans and the non-verifiable indexes (which keep no
+//! history) are only offered at the latest height.
 
 use gpuchain_store::{CommittedView, KvPairs, StateRead, StoreError};
 
@@ -10,7 +11,8 @@ pub struct AtHeight<'a> {
 
 fn unsupported() -> StoreError {
     StoreError::Unsupported(
-        "listing queries are served at the latest height only; query without a height".into(),
+        "listing and index queries are served at the latest height only; query without a height"
+            .into(),
     )
 }
 

@@ -1,11 +1,20 @@
-//! ABCI queries: gRPC method paths routed to modules, Simulate, node info,
-//! and raw store paths with ICS-23 proofs. Reads committed snapshots only, so
-//! it never waits for a block being executed.
+//! ABCI queries: gRPC method paths routed to modules, the tx service
+//! (Simulate, TxEncode/TxDecode and their amino variants), node info,
+//! ABCIQuery, and raw store paths with ICS-23 proofs. Reads committed
+//! snapshots only, so it never waits for a block being executed.
 
 use std::sync::Arc;
 
 use cosmos_sdk_proto::cosmos::base::abci::v1beta1::{GasInfo, Result as AbciResult};
-use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::{
+    AbciQueryRequest, AbciQueryResponse, ProofOp, ProofOps,
+};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{
+    AuthInfo, SimulateRequest, SimulateResponse, Tx, TxBody, TxDecodeAminoRequest,
+    TxDecodeAminoResponse, TxDecodeRequest, TxDecodeResponse, TxEncodeAminoRequest,
+    TxEncodeAminoResponse, TxEncodeRequest, TxEncodeResponse, TxRaw,
+};
+use gpuchain_auth::error::grpc_invalid_argument;
 use gpuchain_store::{CommittedView, Delta, StateRead, StorageReader};
 use gpuchain_types::error::code;
 use gpuchain_types::{AppError, AppResult, BlockContext};
@@ -21,6 +30,15 @@ use crate::tx::{execute_tx, ExecMode, TxEnv, TxOutcome};
 
 pub const SIMULATE_PATH: &str = "/cosmos.tx.v1beta1.Service/Simulate";
 pub const NODE_INFO_PATH: &str = "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo";
+pub const ABCI_QUERY_PATH: &str = "/cosmos.base.tendermint.v1beta1.Service/ABCIQuery";
+pub const TX_ENCODE_PATH: &str = "/cosmos.tx.v1beta1.Service/TxEncode";
+pub const TX_DECODE_PATH: &str = "/cosmos.tx.v1beta1.Service/TxDecode";
+pub const TX_ENCODE_AMINO_PATH: &str = "/cosmos.tx.v1beta1.Service/TxEncodeAmino";
+pub const TX_DECODE_AMINO_PATH: &str = "/cosmos.tx.v1beta1.Service/TxDecodeAmino";
+
+/// The first path segments ABCIQuery passes on, as the SDK's (`app`,
+/// `store`, `p2p`, `custom`): gRPC method paths go to their own services.
+const ABCI_QUERY_PREFIXES: &[&str] = &["app", "store", "p2p", "custom"];
 
 /// A query's answer in domain terms.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -89,6 +107,11 @@ impl QueryService {
                 let chain_id = chain_id(&view)?;
                 Ok(ok(self.node_info.response(&chain_id).encode_to_vec()))
             }
+            ABCI_QUERY_PATH => self.abci_query(data).map(ok),
+            TX_ENCODE_PATH => tx_encode(data).map(ok),
+            TX_DECODE_PATH => self.tx_decode(data).map(ok),
+            TX_ENCODE_AMINO_PATH => self.tx_encode_amino(data).map(ok),
+            TX_DECODE_AMINO_PATH => self.tx_decode_amino(data).map(ok),
             _ => {
                 let at;
                 let state: &dyn StateRead = if height == latest {
@@ -161,6 +184,111 @@ impl QueryService {
         })
     }
 
+    /// `ABCIQuery`: an ABCI query (`/store/...`, `/app/...`) through the
+    /// gRPC service, its outcome (failures included) as the response's code
+    /// and log, as the SDK's CometBFT service answers. Other paths (gRPC
+    /// methods) are `InvalidArgument` (code 18).
+    fn abci_query(&self, data: &[u8]) -> AppResult<Vec<u8>> {
+        let req = AbciQueryRequest::decode(data).map_err(|e| {
+            AppError::invalid_request(format!(
+                "failed to decode request of {ABCI_QUERY_PATH}: {e}"
+            ))
+        })?;
+        if req.path.is_empty() {
+            return Err(grpc_invalid_argument("empty query path"));
+        }
+        let first = req.path.strip_prefix('/').unwrap_or(&req.path);
+        let first = first.split('/').next().unwrap_or_default();
+        if !ABCI_QUERY_PREFIXES.contains(&first) {
+            return Err(grpc_invalid_argument(format!(
+                "unsupported ABCI query path: {}",
+                req.path
+            )));
+        }
+        let failed = |e: AppError| AbciQueryResponse {
+            code: e.code,
+            log: e.log,
+            codespace: e.codespace.into_owned(),
+            height: req.height,
+            ..Default::default()
+        };
+        let Ok(height) = u64::try_from(req.height) else {
+            return Ok(failed(AppError::invalid_request(
+                "cannot query with height < 0; please provide a valid height",
+            ))
+            .encode_to_vec());
+        };
+        let resp = match self.query(&req.path, &req.data, height, req.prove) {
+            Ok(out) => AbciQueryResponse {
+                key: out.key,
+                value: out.value,
+                height: i64::try_from(out.height).unwrap_or(i64::MAX),
+                proof_ops: (!out.proof_ops.is_empty()).then(|| ProofOps {
+                    ops: out
+                        .proof_ops
+                        .into_iter()
+                        .map(|(r#type, key, data)| ProofOp { r#type, key, data })
+                        .collect(),
+                }),
+                ..Default::default()
+            },
+            Err(e) => failed(e),
+        };
+        Ok(resp.encode_to_vec())
+    }
+
+    /// `TxDecode`: raw tx bytes to the `Tx`, decoded as the node decodes
+    /// txs (no unknown or non-canonical fields, Msg types this chain knows)
+    /// but without the checks that need state or a signature.
+    fn tx_decode(&self, data: &[u8]) -> AppResult<Vec<u8>> {
+        let req = TxDecodeRequest::decode(data).map_err(|e| {
+            AppError::invalid_request(format!("failed to decode request of {TX_DECODE_PATH}: {e}"))
+        })?;
+        if req.tx_bytes.is_empty() {
+            return Err(grpc_invalid_argument("invalid empty tx bytes"));
+        }
+        if req.tx_bytes.len() > self.max_tx_bytes {
+            return Err(AppError::sdk(
+                code::TX_TOO_LARGE,
+                format!(
+                    "tx size {} exceeds limit {}",
+                    req.tx_bytes.len(),
+                    self.max_tx_bytes
+                ),
+            ));
+        }
+        let tx = decode_tx_parts(&self.router, &req.tx_bytes)?;
+        Ok(TxDecodeResponse { tx: Some(tx) }.encode_to_vec())
+    }
+
+    /// `TxEncodeAmino`: a legacy `StdTx` in amino JSON to its amino binary.
+    fn tx_encode_amino(&self, data: &[u8]) -> AppResult<Vec<u8>> {
+        let req = TxEncodeAminoRequest::decode(data).map_err(|e| {
+            AppError::invalid_request(format!(
+                "failed to decode request of {TX_ENCODE_AMINO_PATH}: {e}"
+            ))
+        })?;
+        if req.amino_json.is_empty() {
+            return Err(grpc_invalid_argument("invalid empty tx json"));
+        }
+        let amino_binary = crate::tx::std_tx::encode_amino_json(&self.router, &req.amino_json)?;
+        Ok(TxEncodeAminoResponse { amino_binary }.encode_to_vec())
+    }
+
+    /// `TxDecodeAmino`: a legacy `StdTx`'s amino binary to its amino JSON.
+    fn tx_decode_amino(&self, data: &[u8]) -> AppResult<Vec<u8>> {
+        let req = TxDecodeAminoRequest::decode(data).map_err(|e| {
+            AppError::invalid_request(format!(
+                "failed to decode request of {TX_DECODE_AMINO_PATH}: {e}"
+            ))
+        })?;
+        if req.amino_binary.is_empty() {
+            return Err(grpc_invalid_argument("invalid empty tx bytes"));
+        }
+        let amino_json = crate::tx::std_tx::decode_amino_binary(&self.router, &req.amino_binary)?;
+        Ok(TxDecodeAminoResponse { amino_json }.encode_to_vec())
+    }
+
     fn simulate(&self, view: &CommittedView<'_>, data: &[u8]) -> AppResult<Vec<u8>> {
         let req = SimulateRequest::decode(data)
             .map_err(|e| AppError::tx_decode(format!("invalid simulate request: {e}")))?;
@@ -191,6 +319,58 @@ impl QueryService {
         }
         Ok(simulate_response(outcome).encode_to_vec())
     }
+}
+
+/// `TxEncode`: a `Tx` to its `TxRaw` bytes (body and auth info encoded
+/// canonically, as the SDK's codec does).
+fn tx_encode(data: &[u8]) -> AppResult<Vec<u8>> {
+    let req = TxEncodeRequest::decode(data).map_err(|e| {
+        AppError::invalid_request(format!("failed to decode request of {TX_ENCODE_PATH}: {e}"))
+    })?;
+    let tx = req
+        .tx
+        .ok_or_else(|| grpc_invalid_argument("invalid empty tx"))?;
+    let raw = TxRaw {
+        body_bytes: tx.body.unwrap_or_default().encode_to_vec(),
+        auth_info_bytes: tx.auth_info.unwrap_or_default().encode_to_vec(),
+        signatures: tx.signatures,
+    };
+    Ok(TxEncodeResponse {
+        tx_bytes: raw.encode_to_vec(),
+    }
+    .encode_to_vec())
+}
+
+/// Decodes `TxRaw` bytes into a `Tx`: `tx parse error` (code 2) for bytes
+/// that are not a tx, carry unknown or non-canonically encoded fields (which
+/// the SDK's decoder rejects too), or hold a Msg type no module handles.
+fn decode_tx_parts(router: &Router, tx_bytes: &[u8]) -> AppResult<Tx> {
+    fn canonical(what: &str, bytes: &[u8], msg: &impl Message) -> AppResult<()> {
+        if msg.encode_to_vec() == bytes {
+            Ok(())
+        } else {
+            Err(AppError::tx_decode(format!(
+                "{what} has unknown or non-canonically encoded fields: tx parse error"
+            )))
+        }
+    }
+    let raw =
+        TxRaw::decode(tx_bytes).map_err(|e| AppError::tx_decode(format!("tx parse error: {e}")))?;
+    let body = TxBody::decode(raw.body_bytes.as_slice())
+        .map_err(|e| AppError::tx_decode(format!("tx body parse error: {e}")))?;
+    let auth_info = AuthInfo::decode(raw.auth_info_bytes.as_slice())
+        .map_err(|e| AppError::tx_decode(format!("tx auth info parse error: {e}")))?;
+    canonical("tx", tx_bytes, &raw)?;
+    canonical("tx body", &raw.body_bytes, &body)?;
+    canonical("tx auth info", &raw.auth_info_bytes, &auth_info)?;
+    for msg in &body.messages {
+        router.route(&msg.type_url)?;
+    }
+    Ok(Tx {
+        body: Some(body),
+        auth_info: Some(auth_info),
+        signatures: raw.signatures,
+    })
 }
 
 fn chain_id(view: &CommittedView<'_>) -> AppResult<String> {

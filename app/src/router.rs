@@ -23,9 +23,14 @@ impl Router {
     }
 
     /// gpuchain's modules, in the order genesis, begin- and end-block run them.
+    /// auth is told the module accounts the other modules own (it depends on
+    /// none of them), for its `ModuleAccounts` queries.
     pub fn standard() -> Self {
+        let module_accounts = gpuchain_bank::MODULE_ACCOUNT_PERMISSIONS
+            .iter()
+            .map(|(name, perms)| gpuchain_auth::ModuleAccountSpec::new(name, perms));
         Self::new(vec![
-            Box::new(gpuchain_auth::AuthComponent),
+            Box::new(gpuchain_auth::AuthComponent::new().with_module_accounts(module_accounts)),
             Box::new(gpuchain_bank::BankComponent),
         ])
     }
@@ -42,5 +47,25 @@ impl Router {
             .and_then(|i| self.components.get(*i))
             .map(|c| c.as_ref())
             .ok_or_else(|| AppError::tx_decode(format!("unable to resolve type URL {type_url}")))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn should_register_every_bank_module_account_with_auth() {
+        let auth = gpuchain_auth::AuthComponent::new().with_module_accounts(
+            gpuchain_bank::MODULE_ACCOUNT_PERMISSIONS
+                .iter()
+                .map(|(name, perms)| gpuchain_auth::ModuleAccountSpec::new(name, perms)),
+        );
+        let names: Vec<&str> = auth.module_accounts().iter().map(|m| m.name).collect();
+        let mut want = gpuchain_bank::MODULE_ACCOUNTS.to_vec();
+        want.sort_unstable();
+        assert_eq!(names, want, "a module account registered twice or missing");
+        assert_eq!(Router::standard().components()[0].name(), "auth");
     }
 }

@@ -6,7 +6,7 @@ use anyhow::{anyhow, Result};
 use gpuchain_app::tx::fee::MinGasPrices;
 use gpuchain_app::{App, AppConfig, BlockOutcome, BlockTime, Router};
 use gpuchain_store::{Storage, StorageConfig};
-use gpuchain_types::Coins;
+use gpuchain_types::Address;
 
 use crate::txgen::TxGen;
 
@@ -29,14 +29,30 @@ impl Chain {
                 inv_check_period: 0,
             },
         );
-        let mut genesis = serde_json::json!({"app_state": gpuchain_genesis::default_app_state()});
-        let coins = Coins::parse("1000000000ugpc").map_err(|e| anyhow!("{e}"))?;
-        for k in &gen.keys {
-            gpuchain_genesis::add_account(&mut genesis, &k.address(), &coins)?;
-        }
-        for i in 0..gen.extra {
-            gpuchain_genesis::add_account(&mut genesis, &gen.extra_address(i), &coins)?;
-        }
+        // Built directly in the SDK's genesis shape: adding accounts one by
+        // one through the CLI helper re-validates the whole file each time.
+        let mut app_state = gpuchain_genesis::default_app_state();
+        let addresses: Vec<Address> = gen
+            .keys
+            .iter()
+            .map(|k| k.address())
+            .chain((0..gen.extra).map(|i| gen.extra_address(i)))
+            .collect();
+        let accounts: Vec<serde_json::Value> = addresses
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                serde_json::json!({"@type": "/cosmos.auth.v1beta1.BaseAccount", "address": a.to_string(),
+                    "pub_key": null, "account_number": i.to_string(), "sequence": "0"})
+            })
+            .collect();
+        let balances: Vec<serde_json::Value> = addresses
+            .iter()
+            .map(|a| serde_json::json!({"address": a.to_string(), "coins": [{"denom": "ugpc", "amount": "1000000000"}]}))
+            .collect();
+        app_state["auth"]["accounts"] = serde_json::Value::Array(accounts);
+        app_state["bank"]["balances"] = serde_json::Value::Array(balances);
+        let genesis = serde_json::json!({ "app_state": app_state });
         app.init_chain(
             chain_id,
             BlockTime {

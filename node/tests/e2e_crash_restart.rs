@@ -97,30 +97,67 @@ fn should_resume_with_same_app_hash_after_sigkill_under_load() {
     node.wait_height(app_height + 1, Duration::from_secs(30));
     assert_eq!(node.block_app_hash(app_height + 1), app_hash);
 
-    // Every tx is in at most one block, and bob got exactly one transfer per
-    // committed tx.
-    let mut committed = 0u128;
-    for hash in &accepted {
-        let r = node.rpc("tx", serde_json::json!({"hash": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, hex::decode(hash).unwrap()), "prove": false}));
-        if let Ok(v) = r {
-            assert_eq!(v["tx_result"]["code"], 0, "{v}");
-            committed += 1;
+    // Count what the blocks themselves hold (CometBFT's tx index is written
+    // after a block commits, so a kill -9 may leave the last block unindexed;
+    // the blocks and the app state are the truth). Every accepted tx is in
+    // at most one block and succeeded there.
+    use sha2::Digest;
+    let accepted_set: std::collections::BTreeSet<String> = accepted.iter().cloned().collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let now = node.height().unwrap();
+    for h in 1..=now {
+        let block = node
+            .rpc("block", serde_json::json!({"height": h.to_string()}))
+            .unwrap();
+        let results = node
+            .rpc(
+                "block_results",
+                serde_json::json!({"height": h.to_string()}),
+            )
+            .unwrap();
+        let txs = block["block"]["data"]["txs"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for (i, tx) in txs.iter().enumerate() {
+            let bytes = base64::Engine::decode(
+                &base64::engine::general_purpose::STANDARD,
+                tx.as_str().unwrap(),
+            )
+            .unwrap();
+            let hash = hex::encode_upper(sha2::Sha256::digest(&bytes));
+            assert!(seen.insert(hash.clone()), "tx {hash} is in two blocks");
+            if accepted_set.contains(&hash) {
+                assert_eq!(
+                    results["txs_results"][i]["code"], 0,
+                    "tx {hash} failed at height {h}"
+                );
+            }
         }
     }
+    let committed = seen.intersection(&accepted_set).count() as u128;
     let by_sender = node
         .rpc(
             "tx_search",
             serde_json::json!({"query": format!("message.sender='{alice_addr}' AND message.action='/cosmos.bank.v1beta1.MsgSend'"), "per_page": "100"}),
         )
         .unwrap();
-    let total: u128 = by_sender["total_count"].as_str().unwrap().parse().unwrap();
-    assert_eq!(total, committed, "indexed txs equal committed txs");
+    let indexed: u128 = by_sender["total_count"].as_str().unwrap().parse().unwrap();
+    assert!(
+        indexed <= committed,
+        "the index holds no tx the blocks do not"
+    );
     eprintln!(
-        "accepted {} txs before the kill, {committed} committed; killed at height >= {}, restarted at {h_restart}",
+        "accepted {} txs before the kill, {committed} committed ({indexed} indexed); killed at height >= {}, restarted at {h_restart}",
         accepted.len(),
         h_start + 4
     );
     assert!(committed > 0);
+    // The app applied each committed tx once: alice's sequence counts them.
+    assert_eq!(
+        u128::from(current_sequence(node.rpc_port, u64::MAX)),
+        committed
+    );
     assert_eq!(node.balance(&bob, "ugpc"), committed * AMOUNT);
     assert_eq!(
         node.balance(&alice_addr, "ugpc"),

@@ -1,7 +1,10 @@
 //! End to end, single validator: the REST (LCD) API that `gpuchaind start`
 //! serves answers in the Cosmos SDK v0.50 gRPC-gateway shapes that Keplr and
 //! Ping.pub read: node info, blocks, accounts, balances, supply, simulate,
-//! broadcast, txs by hash and by search, staking, errors and CORS.
+//! broadcast, txs by hash and by search, staking, errors and CORS; and the
+//! rest of the SDK's auth, bank, tx and base/tendermint routes (module
+//! accounts, bech32 conversions, addresses by account number, denom
+//! owners, tx encode/decode in protobuf and legacy amino, ABCI queries).
 
 mod common;
 
@@ -260,6 +263,11 @@ fn should_serve_cosmos_rest_api() {
     let (s, v) = rest.get(&format!("/cosmos/tx/v1beta1/txs/{}", "AB".repeat(32)));
     assert_eq!((s, &v["code"]), (404, &json!(5)), "{v}");
 
+    check_auth_routes(&rest, &alice, &bob);
+    check_denom_owners(&rest, &alice, &bob);
+    check_tx_encode_decode(&rest, &tx_b64, &got["tx"], &alice, &bob);
+    check_abci_query(&rest, &alice);
+
     // Staking answers from CometBFT's validator set.
     let params = rest.get_ok("/cosmos/staking/v1beta1/params");
     assert_eq!(params["params"]["bond_denom"], "ugpc");
@@ -317,4 +325,178 @@ fn should_serve_cosmos_rest_api() {
         .send()
         .unwrap();
     assert_eq!(r.headers()["access-control-allow-origin"], ORIGIN);
+}
+
+fn fee_collector() -> String {
+    gpuchain_types::Address::module("fee_collector").to_string()
+}
+
+/// Module accounts, bech32 conversions both ways, addresses by number.
+fn check_auth_routes(rest: &Rest, alice: &str, bob: &str) {
+    let mods = rest.get_ok("/cosmos/auth/v1beta1/module_accounts");
+    let list = mods["accounts"].as_array().unwrap();
+    let fee = list
+        .iter()
+        .find(|m| m["name"] == "fee_collector")
+        .unwrap_or_else(|| panic!("no fee_collector: {mods}"));
+    assert_eq!(fee["@type"], "/cosmos.auth.v1beta1.ModuleAccount");
+    assert_eq!(fee["base_account"]["address"], fee_collector().as_str());
+    assert_eq!(fee["permissions"], json!([]));
+    let one = rest.get_ok("/cosmos/auth/v1beta1/module_accounts/fee_collector");
+    assert_eq!(one["account"], *fee);
+    let (s, v) = rest.get("/cosmos/auth/v1beta1/module_accounts/no_such_module");
+    assert_eq!((s, &v["code"]), (404, &json!(5)), "{v}");
+
+    // bech32 -> bytes -> bech32.
+    let bytes = rest.get_ok(&format!("/cosmos/auth/v1beta1/bech32/{alice}"));
+    let raw = B64
+        .decode(bytes["address_bytes"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(raw.len(), 20);
+    let escaped = B64.encode(&raw).replace('/', "%2F").replace('+', "%2B");
+    let back = rest.get_ok(&format!("/cosmos/auth/v1beta1/bech32/{escaped}"));
+    assert_eq!(back["address_string"], alice);
+    let (s, v) = rest.get("/cosmos/auth/v1beta1/bech32/gpu1notanaddress");
+    assert_eq!((s, &v["code"]), (400, &json!(3)), "{v}");
+
+    // Account numbers, as the accounts report them.
+    for who in [alice, bob] {
+        let acc = rest.get_ok(&format!("/cosmos/auth/v1beta1/accounts/{who}"));
+        let number = acc["account"]["account_number"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let by_id = rest.get_ok(&format!("/cosmos/auth/v1beta1/address_by_id/{number}"));
+        assert_eq!(by_id["account_address"], who, "{by_id}");
+        let v050 = rest.get_ok(&format!(
+            "/cosmos/auth/v1beta1/address_by_id/0?account_id={number}"
+        ));
+        assert_eq!(v050["account_address"], who);
+    }
+    let (s, v) = rest.get("/cosmos/auth/v1beta1/address_by_id/999999");
+    assert_eq!((s, &v["code"]), (404, &json!(5)), "{v}");
+}
+
+/// After alice paid bob (and a fee), the owners of ugpc are alice, bob and
+/// the fee collector, in address-byte order, with their balances.
+fn check_denom_owners(rest: &Rest, alice: &str, bob: &str) {
+    let all = rest.get_ok("/cosmos/bank/v1beta1/denom_owners/ugpc");
+    let owners = all["denom_owners"].as_array().unwrap();
+    let mut want: Vec<String> = [alice, bob]
+        .iter()
+        .map(|a| a.to_string())
+        .chain([fee_collector()])
+        .collect();
+    want.sort_by_key(|a| gpuchain_types::Address::from_bech32(a).unwrap().0);
+    let got: Vec<&str> = owners
+        .iter()
+        .map(|o| o["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, want, "{all}");
+    assert_eq!(all["pagination"]["total"], "3");
+    for o in owners {
+        let who = o["address"].as_str().unwrap();
+        let bal = rest.get_ok(&format!(
+            "/cosmos/bank/v1beta1/balances/{who}/by_denom?denom=ugpc"
+        ));
+        assert_eq!(o["balance"], bal["balance"], "{who}");
+    }
+    // One per page, continued by key; the by-query route answers the same.
+    let first =
+        rest.get_ok("/cosmos/bank/v1beta1/denom_owners_by_query?denom=ugpc&pagination.limit=1");
+    assert_eq!(first["denom_owners"][0], owners[0]);
+    let key = first["pagination"]["next_key"].as_str().unwrap();
+    let (s, second) = rest.get_query(
+        "/cosmos/bank/v1beta1/denom_owners/ugpc",
+        &[("pagination.key", key), ("pagination.limit", "1")],
+    );
+    assert_eq!(s, 200, "{second}");
+    assert_eq!(second["denom_owners"][0], owners[1]);
+    let none = rest.get_ok("/cosmos/bank/v1beta1/denom_owners/uatom");
+    assert_eq!(none["denom_owners"], json!([]));
+    let (s, v) = rest.get("/cosmos/bank/v1beta1/denom_owners/x");
+    assert_eq!((s, &v["code"]), (400, &json!(3)), "{v}");
+}
+
+/// The committed tx's JSON encodes back to the broadcast bytes, which
+/// decode to that JSON; a legacy StdTx goes to amino binary and back.
+fn check_tx_encode_decode(rest: &Rest, tx_b64: &str, tx_json: &Value, alice: &str, bob: &str) {
+    let (s, enc) = rest.post("/cosmos/tx/v1beta1/encode", &json!({ "tx": tx_json }));
+    assert_eq!(s, 200, "{enc}");
+    assert_eq!(enc["tx_bytes"], tx_b64);
+    let (s, dec) = rest.post("/cosmos/tx/v1beta1/decode", &json!({ "tx_bytes": tx_b64 }));
+    assert_eq!(s, 200, "{dec}");
+    assert_eq!(dec["tx"], *tx_json);
+    let (s, v) = rest.post(
+        "/cosmos/tx/v1beta1/decode",
+        &json!({"tx_bytes": B64.encode("junk")}),
+    );
+    assert_eq!((s, &v["code"]), (400, &json!(3)), "{v}");
+    let (s, v) = rest.post("/cosmos/tx/v1beta1/encode", &json!({}));
+    assert_eq!((s, &v["code"]), (400, &json!(3)), "{v}");
+
+    let std_tx = json!({"type": "cosmos-sdk/StdTx", "value": {
+        "msg": [{"type": "cosmos-sdk/MsgSend", "value": {
+            "from_address": alice, "to_address": bob,
+            "amount": [{"denom": "ugpc", "amount": "1000"}]}}],
+        "fee": {"amount": [{"denom": "ugpc", "amount": "500"}], "gas": "200000"},
+        "signatures": null, "memo": "amino", "timeout_height": "0"}});
+    let (s, bin) = rest.post(
+        "/cosmos/tx/v1beta1/encode/amino",
+        &json!({"amino_json": std_tx.to_string()}),
+    );
+    assert_eq!(s, 200, "{bin}");
+    let raw = B64.decode(bin["amino_binary"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        hex::encode(&raw[..4]),
+        "282816a9",
+        "cosmos-sdk/StdTx prefix"
+    );
+    let (s, back) = rest.post(
+        "/cosmos/tx/v1beta1/decode/amino",
+        &json!({"amino_binary": bin["amino_binary"]}),
+    );
+    assert_eq!(s, 200, "{back}");
+    let json_back: Value = serde_json::from_str(back["amino_json"].as_str().unwrap()).unwrap();
+    assert_eq!(json_back, std_tx);
+    let (s, v) = rest.post(
+        "/cosmos/tx/v1beta1/decode/amino",
+        &json!({"amino_binary": B64.encode("junk")}),
+    );
+    assert_eq!((s, &v["code"]), (400, &json!(3)), "{v}");
+}
+
+/// A raw store read with its ICS-23 proof through the service.
+fn check_abci_query(rest: &Rest, alice: &str) {
+    let addr = gpuchain_types::Address::from_bech32(alice).unwrap();
+    let mut key = b"balances/".to_vec();
+    key.extend_from_slice(addr.as_bytes());
+    key.extend_from_slice(b"/ugpc");
+    let data = B64.encode(&key);
+    let (s, v) = rest.get_query(
+        "/cosmos/base/tendermint/v1beta1/abci_query",
+        &[
+            ("path", "/store/bank/key"),
+            ("data", &data),
+            ("prove", "true"),
+        ],
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["code"], 0, "{v}");
+    assert_eq!(v["key"], data.as_str());
+    assert_eq!(b64_len(&v["value"]), 16, "a u128 balance");
+    assert!(v["height"].as_str().unwrap().parse::<u64>().unwrap() > 0);
+    assert_eq!(v["proof_ops"]["ops"][0]["type"], "ics23:jmt");
+    // A failing store query is an answer with its code.
+    let (s, v) = rest.get_query(
+        "/cosmos/base/tendermint/v1beta1/abci_query",
+        &[("path", "/store/nomodule/key")],
+    );
+    assert_eq!((s, &v["code"]), (200, &json!(6)), "{v}");
+    // gRPC methods have their own routes.
+    let (s, v) = rest.get_query(
+        "/cosmos/base/tendermint/v1beta1/abci_query",
+        &[("path", "/cosmos.bank.v1beta1.Query/Params")],
+    );
+    assert_eq!((s, &v["code"]), (400, &json!(3)), "{v}");
 }

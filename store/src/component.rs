@@ -66,6 +66,47 @@ pub trait Component: Send + Sync {
         None
     }
 
+    /// `(type URL, legacy amino name)` of every Msg this module has a legacy
+    /// amino encoding for (`("/cosmos.bank.v1beta1.MsgSend",
+    /// "cosmos-sdk/MsgSend")`). The tx service's `TxEncodeAmino` /
+    /// `TxDecodeAmino` find a Msg's module by these names.
+    fn amino_names(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
+    /// The inverse of [`Component::amino_json`]: the Msg's protobuf bytes
+    /// from the `value` of its amino JSON. `None`: not this module's type.
+    fn msg_from_amino_json(
+        &self,
+        type_url: &str,
+        value: &serde_json::Value,
+    ) -> Option<gpuchain_types::AppResult<Vec<u8>>> {
+        let _ = (type_url, value);
+        None
+    }
+
+    /// The legacy amino binary encoding of the Msg's fields (without the 4
+    /// prefix bytes of its registered name) from its protobuf bytes.
+    fn amino_binary(
+        &self,
+        type_url: &str,
+        value: &[u8],
+    ) -> Option<gpuchain_types::AppResult<Vec<u8>>> {
+        let _ = (type_url, value);
+        None
+    }
+
+    /// The inverse of [`Component::amino_binary`]: the Msg's protobuf bytes
+    /// from the amino binary of its fields.
+    fn msg_from_amino_binary(
+        &self,
+        type_url: &str,
+        bytes: &[u8],
+    ) -> Option<gpuchain_types::AppResult<Vec<u8>>> {
+        let _ = (type_url, bytes);
+        None
+    }
+
     /// Answers a gRPC query path (`/cosmos.bank.v1beta1.Query/Balance`);
     /// `None` when the path is not this module's.
     fn query(&self, state: &dyn StateRead, path: &str, data: &[u8]) -> Option<AppResult<Vec<u8>>> {

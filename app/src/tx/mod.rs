@@ -9,6 +9,7 @@ pub mod fee;
 pub mod preverify;
 pub mod sig_cache;
 pub mod signature;
+pub mod std_tx;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 

@@ -195,13 +195,16 @@ pub fn parse_genesis(section: &serde_json::Value) -> AppResult<GenesisState> {
 }
 
 /// Writes a validated section into state: params, accounts, the next account
-/// number (highest given plus one) and the schema version.
+/// number (highest given plus one) and the schema version; and, outside the
+/// app hash, the account-number index.
 pub fn init_genesis(state: &mut dyn StateWrite, genesis: &GenesisState) -> AppResult<()> {
     let (params, accounts) = genesis.validate()?;
     state_ext::set_params(state, &params)?;
     let mut next = state_ext::next_account_number(state)?;
     for account in &accounts {
         state_ext::set_account(state, account)?;
+        let address = Address::from_bech32(&account.address)?;
+        state_ext::index_account_number(state, account.account_number, &address)?;
         let after = account.account_number.checked_add(1).ok_or_else(|| {
             sdk_wrapped(
                 code::INVALID_REQUEST,
@@ -212,6 +215,7 @@ pub fn init_genesis(state: &mut dyn StateWrite, genesis: &GenesisState) -> AppRe
     }
     state_ext::set_next_account_number(state, next)?;
     state_ext::set_schema_version(state, SCHEMA_VERSION)?;
+    state_ext::set_nv_indexes_version(state)?;
     Ok(())
 }
 
@@ -291,7 +295,7 @@ mod tests {
 
     fn init(section: serde_json::Value) -> AppResult<gpuchain_store::Changes> {
         let mut state = Delta::new(&MemState);
-        AuthComponent.init_genesis(&mut state, &section, &BlockContext::default())?;
+        AuthComponent::default().init_genesis(&mut state, &section, &BlockContext::default())?;
         Ok(state.into_changes())
     }
 
@@ -329,7 +333,7 @@ mod tests {
             ]
         });
         let mut state = Delta::new(&MemState);
-        AuthComponent
+        AuthComponent::default()
             .init_genesis(&mut state, &section, &BlockContext::default())
             .unwrap();
         let a1 = state_ext::get_account(&state, &addr(1)).unwrap().unwrap();
@@ -346,10 +350,27 @@ mod tests {
             state.get(&state_key::schema_version()).unwrap(),
             Some(vec![0, 1])
         );
-        AuthComponent.check_invariants(&state).unwrap();
+        AuthComponent::default().check_invariants(&state).unwrap();
+        assert_eq!(
+            state_ext::account_address_by_number(&state, 4).unwrap(),
+            Some(addr(1))
+        );
+        assert_eq!(
+            state_ext::account_address_by_number(&state, 0).unwrap(),
+            Some(addr(2))
+        );
+        // Genesis marks the nv indexes as built.
+        assert_eq!(
+            state.nv_get(&state_key::nv::indexes_version()).unwrap(),
+            Some(vec![0, 1])
+        );
         // A new account continues after the highest genesis number.
         let new = state_ext::ensure_account(&mut state, &addr(3)).unwrap();
         assert_eq!(new.account_number, 5);
+        assert_eq!(
+            state_ext::account_address_by_number(&state, 5).unwrap(),
+            Some(addr(3))
+        );
         // Export gives back what was loaded.
         let exported = export_genesis(&state).unwrap();
         assert_eq!(exported.accounts.len(), 3);
@@ -363,7 +384,7 @@ mod tests {
     #[test]
     fn should_use_defaults_when_section_is_missing() {
         let mut state = Delta::new(&MemState);
-        AuthComponent
+        AuthComponent::default()
             .init_genesis(
                 &mut state,
                 &serde_json::Value::Null,

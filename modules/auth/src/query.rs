@@ -1,11 +1,18 @@
 //! The module's gRPC queries (`/cosmos.auth.v1beta1.Query/...`), answered
 //! over ABCI query with protobuf requests and responses.
+//!
+//! `AccountAddressByID` reads the non-verifiable account-number index, so
+//! like the listing queries it is served at the latest height only. As in
+//! SDK v0.50 it takes `account_id`; the deprecated `id` must be 0.
 
 use cosmos_sdk_proto::cosmos::auth::v1beta1::{
     AddressBytesToStringRequest, AddressBytesToStringResponse, AddressStringToBytesRequest,
     AddressStringToBytesResponse, Bech32PrefixRequest, Bech32PrefixResponse,
-    QueryAccountInfoRequest, QueryAccountInfoResponse, QueryAccountRequest, QueryAccountResponse,
-    QueryAccountsRequest, QueryAccountsResponse, QueryParamsRequest, QueryParamsResponse,
+    QueryAccountAddressByIdRequest, QueryAccountAddressByIdResponse, QueryAccountInfoRequest,
+    QueryAccountInfoResponse, QueryAccountRequest, QueryAccountResponse, QueryAccountsRequest,
+    QueryAccountsResponse, QueryModuleAccountByNameRequest, QueryModuleAccountByNameResponse,
+    QueryModuleAccountsRequest, QueryModuleAccountsResponse, QueryParamsRequest,
+    QueryParamsResponse,
 };
 use gpuchain_store::StateRead;
 use gpuchain_types::error::code;
@@ -14,9 +21,10 @@ use prost::Message;
 
 use crate::account::account_any;
 use crate::error::{
-    account_not_found, grpc_invalid_argument, sdk_wrapped, undecodable_request,
+    account_not_found, grpc_invalid_argument, grpc_not_found, sdk_wrapped, undecodable_request,
     with_sdk_description,
 };
+use crate::module_account::{module_account_any, module_accounts, ModuleAccountSpec};
 use crate::pagination::paginate;
 use crate::state_ext;
 
@@ -27,6 +35,9 @@ pub const ACCOUNT_INFO: &str = "/cosmos.auth.v1beta1.Query/AccountInfo";
 pub const BECH32_PREFIX: &str = "/cosmos.auth.v1beta1.Query/Bech32Prefix";
 pub const ADDRESS_BYTES_TO_STRING: &str = "/cosmos.auth.v1beta1.Query/AddressBytesToString";
 pub const ADDRESS_STRING_TO_BYTES: &str = "/cosmos.auth.v1beta1.Query/AddressStringToBytes";
+pub const MODULE_ACCOUNTS: &str = "/cosmos.auth.v1beta1.Query/ModuleAccounts";
+pub const MODULE_ACCOUNT_BY_NAME: &str = "/cosmos.auth.v1beta1.Query/ModuleAccountByName";
+pub const ACCOUNT_ADDRESS_BY_ID: &str = "/cosmos.auth.v1beta1.Query/AccountAddressByID";
 
 /// Every query path this module answers.
 pub const PATHS: &[&str] = &[
@@ -37,11 +48,20 @@ pub const PATHS: &[&str] = &[
     BECH32_PREFIX,
     ADDRESS_BYTES_TO_STRING,
     ADDRESS_STRING_TO_BYTES,
+    MODULE_ACCOUNTS,
+    MODULE_ACCOUNT_BY_NAME,
+    ACCOUNT_ADDRESS_BY_ID,
 ];
 
 /// Answers `path` with the protobuf encoding of its response; `None` when the
-/// path is not one of this module's.
-pub fn handle(state: &dyn StateRead, path: &str, data: &[u8]) -> Option<AppResult<Vec<u8>>> {
+/// path is not one of this module's. `modules` are the registered module
+/// accounts, sorted by name.
+pub fn handle(
+    state: &dyn StateRead,
+    modules: &[ModuleAccountSpec],
+    path: &str,
+    data: &[u8],
+) -> Option<AppResult<Vec<u8>>> {
     let result = match path {
         ACCOUNT => decode(path, data)
             .and_then(|r| account(state, &r))
@@ -65,6 +85,15 @@ pub fn handle(state: &dyn StateRead, path: &str, data: &[u8]) -> Option<AppResul
             .map(encode),
         ADDRESS_STRING_TO_BYTES => decode(path, data)
             .and_then(|r| address_string_to_bytes(&r))
+            .map(encode),
+        MODULE_ACCOUNTS => decode::<QueryModuleAccountsRequest>(path, data)
+            .and_then(|_| all_module_accounts(state, modules))
+            .map(encode),
+        MODULE_ACCOUNT_BY_NAME => decode(path, data)
+            .and_then(|r| module_account_by_name(state, modules, &r))
+            .map(encode),
+        ACCOUNT_ADDRESS_BY_ID => decode(path, data)
+            .and_then(|r| account_address_by_id(state, &r))
             .map(encode),
         _ => return None,
     };
@@ -127,6 +156,65 @@ fn query_params(state: &dyn StateRead) -> AppResult<QueryParamsResponse> {
     })
 }
 
+fn all_module_accounts(
+    state: &dyn StateRead,
+    modules: &[ModuleAccountSpec],
+) -> AppResult<QueryModuleAccountsResponse> {
+    Ok(QueryModuleAccountsResponse {
+        accounts: module_accounts(state, modules)?
+            .iter()
+            .map(module_account_any)
+            .collect(),
+    })
+}
+
+/// One registered module account; an unknown name is gRPC `NotFound` (code
+/// 22), an empty one `InvalidArgument` (code 18), as in the SDK.
+fn module_account_by_name(
+    state: &dyn StateRead,
+    modules: &[ModuleAccountSpec],
+    req: &QueryModuleAccountByNameRequest,
+) -> AppResult<QueryModuleAccountByNameResponse> {
+    if req.name.is_empty() {
+        return Err(grpc_invalid_argument("module name is empty"));
+    }
+    // Its provisional number (when not stored) is the one the full list
+    // shows for it.
+    let all = module_accounts(state, modules)?;
+    let account = all
+        .iter()
+        .find(|m| m.name == req.name)
+        .ok_or_else(|| grpc_not_found(format!("account {} not found", req.name)))?;
+    Ok(QueryModuleAccountByNameResponse {
+        account: Some(module_account_any(account)),
+    })
+}
+
+/// The address of the account with number `account_id` (SDK v0.50); the
+/// deprecated `id` must be 0 (`InvalidArgument`, code 18), an unknown number
+/// is `NotFound` (code 22).
+fn account_address_by_id(
+    state: &dyn StateRead,
+    req: &QueryAccountAddressByIdRequest,
+) -> AppResult<QueryAccountAddressByIdResponse> {
+    #[allow(deprecated)]
+    let id = req.id;
+    if id != 0 {
+        return Err(grpc_invalid_argument(
+            "requesting with id isn't supported, try to request using account-id",
+        ));
+    }
+    let number = req.account_id;
+    let address = state_ext::account_address_by_number(state, number)?.ok_or_else(|| {
+        grpc_not_found(format!(
+            "account address not found with account number {number}"
+        ))
+    })?;
+    Ok(QueryAccountAddressByIdResponse {
+        account_address: address.to_string(),
+    })
+}
+
 fn address_bytes_to_string(
     req: &AddressBytesToStringRequest,
 ) -> AppResult<AddressBytesToStringResponse> {
@@ -166,13 +254,14 @@ mod tests {
     use crate::params::default_params;
     use crate::test_util::{addr, MemState};
     use crate::AuthComponent;
+    use cosmos_sdk_proto::cosmos::auth::v1beta1::ModuleAccount;
 
     fn run<Req: Message, Resp: Message + Default>(
         state: &dyn StateRead,
         path: &str,
         req: Req,
     ) -> AppResult<Resp> {
-        let bytes = AuthComponent
+        let bytes = AuthComponent::default()
             .query(state, path, &req.encode_to_vec())
             .expect("path is the module's")?;
         Ok(Resp::decode(bytes.as_slice()).unwrap())
@@ -260,7 +349,7 @@ mod tests {
     #[test]
     fn should_fail_with_code_18_when_request_does_not_decode() {
         let state = Delta::new(&MemState);
-        let e = AuthComponent
+        let e = AuthComponent::default()
             .query(&state, ACCOUNT, &[0xff, 0xff, 0xff])
             .unwrap()
             .unwrap_err();
@@ -270,7 +359,7 @@ mod tests {
     #[test]
     fn should_return_none_when_path_is_not_auth() {
         let state = Delta::new(&MemState);
-        assert!(AuthComponent
+        assert!(AuthComponent::default()
             .query(&state, "/cosmos.bank.v1beta1.Query/Balance", &[])
             .is_none());
     }
@@ -402,5 +491,130 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.code, 7);
+    }
+
+    fn with_modules() -> AuthComponent {
+        AuthComponent::new().with_module_accounts([
+            ModuleAccountSpec::new("mint", &["minter"]),
+            ModuleAccountSpec::new("fee_collector", &[]),
+        ])
+    }
+
+    fn run_with<Req: Message, Resp: Message + Default>(
+        auth: &AuthComponent,
+        state: &dyn StateRead,
+        path: &str,
+        req: Req,
+    ) -> AppResult<Resp> {
+        let bytes = auth
+            .query(state, path, &req.encode_to_vec())
+            .expect("path is the module's")?;
+        Ok(Resp::decode(bytes.as_slice()).unwrap())
+    }
+
+    fn decode_module(any: &cosmos_sdk_proto::Any) -> ModuleAccount {
+        assert_eq!(any.type_url, "/cosmos.auth.v1beta1.ModuleAccount");
+        ModuleAccount::decode(any.value.as_slice()).unwrap()
+    }
+
+    #[test]
+    fn should_list_registered_module_accounts_sorted_by_name() {
+        let mut state = Delta::new(&MemState);
+        state_ext::ensure_account(&mut state, &addr(1)).unwrap();
+        let resp: QueryModuleAccountsResponse = run_with(
+            &with_modules(),
+            &state,
+            MODULE_ACCOUNTS,
+            QueryModuleAccountsRequest {},
+        )
+        .unwrap();
+        let accounts: Vec<ModuleAccount> = resp.accounts.iter().map(decode_module).collect();
+        let names: Vec<&str> = accounts.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, vec!["fee_collector", "mint"]);
+        let fee = accounts[0].base_account.as_ref().unwrap();
+        assert_eq!(
+            fee.address,
+            gpuchain_types::Address::module("fee_collector").to_string()
+        );
+        assert_eq!((fee.account_number, fee.sequence), (1, 0));
+        assert!(accounts[0].permissions.is_empty());
+        assert_eq!(accounts[1].permissions, vec!["minter".to_string()]);
+        // No module registered: an empty list.
+        let resp: QueryModuleAccountsResponse =
+            run(&state, MODULE_ACCOUNTS, QueryModuleAccountsRequest {}).unwrap();
+        assert!(resp.accounts.is_empty());
+    }
+
+    #[test]
+    fn should_return_module_account_by_name_or_fail_with_22_and_18() {
+        let state = Delta::new(&MemState);
+        let auth = with_modules();
+        let resp: QueryModuleAccountByNameResponse = run_with(
+            &auth,
+            &state,
+            MODULE_ACCOUNT_BY_NAME,
+            QueryModuleAccountByNameRequest {
+                name: "mint".into(),
+            },
+        )
+        .unwrap();
+        let mint = decode_module(resp.account.as_ref().unwrap());
+        assert_eq!(mint.name, "mint");
+        // The number the full list shows for it (fee_collector comes first).
+        assert_eq!(mint.base_account.unwrap().account_number, 1);
+        let e = run_with::<_, QueryModuleAccountByNameResponse>(
+            &auth,
+            &state,
+            MODULE_ACCOUNT_BY_NAME,
+            QueryModuleAccountByNameRequest { name: "gov".into() },
+        )
+        .unwrap_err();
+        assert_eq!((e.codespace.as_ref(), e.code), ("sdk", 22));
+        assert_eq!(
+            e.log,
+            "rpc error: code = NotFound desc = account gov not found: key not found"
+        );
+        let e = run_with::<_, QueryModuleAccountByNameResponse>(
+            &auth,
+            &state,
+            MODULE_ACCOUNT_BY_NAME,
+            QueryModuleAccountByNameRequest {
+                name: String::new(),
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.code, 18);
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn should_return_address_by_account_number_when_indexed() {
+        let mut state = Delta::new(&MemState);
+        for n in [5, 3, 9] {
+            state_ext::ensure_account(&mut state, &addr(n)).unwrap();
+        }
+        let by_id = |account_id: u64, id: i64| {
+            run::<_, QueryAccountAddressByIdResponse>(
+                &state,
+                ACCOUNT_ADDRESS_BY_ID,
+                QueryAccountAddressByIdRequest { id, account_id },
+            )
+        };
+        assert_eq!(by_id(0, 0).unwrap().account_address, addr(5).to_string());
+        assert_eq!(by_id(2, 0).unwrap().account_address, addr(9).to_string());
+        let e = by_id(3, 0).unwrap_err();
+        assert_eq!((e.codespace.as_ref(), e.code), ("sdk", 22));
+        assert_eq!(
+            e.log,
+            "rpc error: code = NotFound desc = account address not found with account number 3: key not found"
+        );
+        // v0.50 rejects the deprecated field.
+        let e = by_id(0, 1).unwrap_err();
+        assert_eq!(e.code, 18);
+        assert!(
+            e.log.contains("requesting with id isn't supported"),
+            "{}",
+            e.log
+        );
     }
 }

@@ -4,8 +4,14 @@
 //! Encodings (one rule for the module): wire types are stored as their
 //! protobuf encoding (`BaseAccount`, `Params`); integers as fixed-width
 //! big-endian bytes (the next account number u64, the schema version u16).
+//!
+//! The non-verifiable index `accounts_by_number` (account number -> 20
+//! address bytes, for `AccountAddressByID`) is written wherever an account
+//! gets its number: [`ensure_account`] and genesis. [`set_account`] only
+//! updates existing accounts (sequence, public key) and never changes a
+//! number; the invariants check that the index matches the accounts.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use cosmos_sdk_proto::cosmos::auth::v1beta1::{BaseAccount, Params};
 use gpuchain_store::{StateRead, StateWrite};
@@ -53,7 +59,76 @@ pub fn ensure_account(state: &mut dyn StateWrite, address: &Address) -> AppResul
     let number = take_next_account_number(state)?;
     let account = new_base_account(address, number);
     set_account(state, &account)?;
+    index_account_number(state, number, address)?;
     Ok(account)
+}
+
+/// Records in the non-verifiable index that account `number` is `address`.
+pub(crate) fn index_account_number(
+    state: &mut dyn StateWrite,
+    number: u64,
+    address: &Address,
+) -> AppResult<()> {
+    state.nv_put(
+        state_key::nv::accounts_by_number::by_number(number),
+        address.as_bytes().to_vec(),
+    )?;
+    Ok(())
+}
+
+/// The address of the account with number `number`, from the
+/// non-verifiable index (latest height only).
+pub fn account_address_by_number(state: &dyn StateRead, number: u64) -> AppResult<Option<Address>> {
+    match state.nv_get(&state_key::nv::accounts_by_number::by_number(number))? {
+        Some(bytes) => {
+            let raw: [u8; 20] = bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| corrupt(format!("index of account {number} is not 20 bytes")))?;
+            Ok(Some(Address(raw)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Every entry of the account-number index, in number order.
+fn account_number_index(state: &dyn StateRead) -> AppResult<Vec<(u64, Vec<u8>)>> {
+    state
+        .nv_prefix(&state_key::nv::accounts_by_number::prefix())?
+        .into_iter()
+        .map(|(key, value)| {
+            let number = state_key::nv::accounts_by_number::number_of(&key)
+                .ok_or_else(|| corrupt("malformed account-number index key"))?;
+            Ok((number, value))
+        })
+        .collect()
+}
+
+/// Marks the nv indexes as built at [`state_key::nv::INDEXES_VERSION`].
+pub(crate) fn set_nv_indexes_version(state: &mut dyn StateWrite) -> AppResult<()> {
+    state.nv_put(
+        state_key::nv::indexes_version(),
+        state_key::nv::INDEXES_VERSION.to_be_bytes().to_vec(),
+    )?;
+    Ok(())
+}
+
+/// Builds the non-verifiable indexes from the accounts when this node has
+/// not built them at the current version (state written before the index
+/// existed). Cheap when they are: one nv read. Returns whether it rebuilt.
+pub(crate) fn ensure_nv_indexes(state: &mut dyn StateWrite) -> AppResult<bool> {
+    let want = state_key::nv::INDEXES_VERSION.to_be_bytes();
+    if state.nv_get(&state_key::nv::indexes_version())?.as_deref() == Some(&want[..]) {
+        return Ok(false);
+    }
+    for (key, _) in state.nv_prefix(&state_key::nv::accounts_by_number::prefix())? {
+        state.nv_delete(key)?;
+    }
+    for (address, account) in all_accounts(state)? {
+        index_account_number(state, account.account_number, &address)?;
+    }
+    set_nv_indexes_version(state)?;
+    Ok(true)
 }
 
 /// The number the next new account gets (0 on a fresh chain).
@@ -136,10 +211,12 @@ pub(crate) fn all_accounts(state: &dyn StateRead) -> AppResult<Vec<(Address, Bas
 }
 
 /// The module's invariants: every account decodes and names the address it
-/// is stored under, account numbers are unique and below the next number.
+/// is stored under, account numbers are unique and below the next number,
+/// and the account-number index lists exactly the accounts.
 pub(crate) fn check_invariants(state: &dyn StateRead) -> AppResult<()> {
     let next = next_account_number(state)?;
     let mut numbers = BTreeSet::new();
+    let mut want_index: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
     for (address, account) in all_accounts(state)? {
         let named = Address::from_bech32(&account.address)
             .map_err(|e| broken(format!("account {address} has a bad address: {}", e.log)))?;
@@ -160,6 +237,17 @@ pub(crate) fn check_invariants(state: &dyn StateRead) -> AppResult<()> {
                 account.account_number
             )));
         }
+        want_index.insert(account.account_number, address.as_bytes().to_vec());
+    }
+    let index: BTreeMap<u64, Vec<u8>> = account_number_index(state)?.into_iter().collect();
+    if index != want_index {
+        let missing = want_index.iter().find(|(n, a)| index.get(n) != Some(a));
+        let extra = index.iter().find(|(n, a)| want_index.get(n) != Some(a));
+        return Err(broken(format!(
+            "the account-number index does not match the accounts (first missing: {:?}, first extra: {:?})",
+            missing.map(|(n, _)| n),
+            extra.map(|(n, _)| n)
+        )));
     }
     Ok(())
 }
@@ -258,5 +346,63 @@ mod tests {
             .unwrap_err()
             .log
             .contains("next number"));
+    }
+
+    #[test]
+    fn should_index_account_numbers_when_accounts_are_created() {
+        let mut state = Delta::new(&MemState);
+        ensure_account(&mut state, &addr(7)).unwrap();
+        ensure_account(&mut state, &addr(3)).unwrap();
+        ensure_account(&mut state, &addr(7)).unwrap(); // existing: no new entry
+        assert_eq!(account_address_by_number(&state, 0).unwrap(), Some(addr(7)));
+        assert_eq!(account_address_by_number(&state, 1).unwrap(), Some(addr(3)));
+        assert_eq!(account_address_by_number(&state, 2).unwrap(), None);
+        // Only the non-verifiable store holds the index.
+        let changes = state.changes();
+        assert_eq!(changes.nv.len(), 2);
+        assert!(changes
+            .state
+            .keys()
+            .all(|k| !k.starts_with(b"auth/accounts_by_number/")));
+        check_invariants(&state).unwrap();
+    }
+
+    #[test]
+    fn should_break_invariant_when_number_index_is_missing_or_wrong() {
+        let mut state = Delta::new(&MemState);
+        ensure_account(&mut state, &addr(1)).unwrap();
+        ensure_account(&mut state, &addr(2)).unwrap();
+        state
+            .nv_delete(state_key::nv::accounts_by_number::by_number(1))
+            .unwrap();
+        let e = check_invariants(&state).unwrap_err();
+        assert!(e.log.contains("account-number index"), "{}", e.log);
+        index_account_number(&mut state, 1, &addr(9)).unwrap();
+        assert!(check_invariants(&state).is_err());
+        index_account_number(&mut state, 1, &addr(2)).unwrap();
+        check_invariants(&state).unwrap();
+        index_account_number(&mut state, 5, &addr(5)).unwrap();
+        assert!(check_invariants(&state).is_err(), "an extra entry");
+    }
+
+    #[test]
+    fn should_rebuild_nv_index_once_when_state_predates_it() {
+        // State as an older node wrote it: accounts, no index, no marker.
+        let mut state = Delta::new(&MemState);
+        set_account(&mut state, &new_base_account(&addr(1), 4)).unwrap();
+        set_account(&mut state, &new_base_account(&addr(2), 0)).unwrap();
+        set_next_account_number(&mut state, 5).unwrap();
+        state
+            .nv_put(state_key::nv::accounts_by_number::by_number(3), vec![9; 20])
+            .unwrap();
+        assert!(check_invariants(&state).is_err());
+        assert!(ensure_nv_indexes(&mut state).unwrap());
+        check_invariants(&state).unwrap();
+        assert_eq!(account_address_by_number(&state, 4).unwrap(), Some(addr(1)));
+        assert_eq!(account_address_by_number(&state, 3).unwrap(), None);
+        // Built: the next block only reads the marker.
+        let before = state.changes().clone();
+        assert!(!ensure_nv_indexes(&mut state).unwrap());
+        assert_eq!(state.changes(), &before);
     }
 }

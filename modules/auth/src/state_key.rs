@@ -1,6 +1,11 @@
 //! Every key of the `auth` module. Keys are built only here; each starts with
 //! `auth/` and is pinned by a test, because changing one changes consensus
 //! state.
+//!
+//! The keys under [`nv`] live in the non-verifiable store: indexes the module
+//! keeps for its queries, outside the app hash. Changing one does not change
+//! consensus state, but nodes would read stale indexes until they rebuild
+//! them (bump [`nv::INDEXES_VERSION`]).
 
 use gpuchain_types::Address;
 
@@ -58,6 +63,48 @@ pub mod accounts {
     }
 }
 
+/// Keys of the non-verifiable store (outside the app hash).
+pub mod nv {
+    /// The version of the module's nv indexes; a node whose stored marker
+    /// ([`indexes_version`]) differs rebuilds them at the next block.
+    pub const INDEXES_VERSION: u16 = 1;
+
+    /// The version of the nv indexes this node has built (u16, big-endian).
+    ///
+    /// Example: `auth/nv_indexes_version`
+    pub fn indexes_version() -> Vec<u8> {
+        b"auth/nv_indexes_version".to_vec()
+    }
+
+    pub mod accounts_by_number {
+        const PREFIX: &[u8] = b"auth/accounts_by_number/";
+
+        /// The prefix of the account-number index: number -> the 20 address
+        /// bytes of the account that has it.
+        ///
+        /// Example: `auth/accounts_by_number/`
+        pub fn prefix() -> Vec<u8> {
+            PREFIX.to_vec()
+        }
+
+        /// One entry, by account number (u64, big-endian, so keys sort by number).
+        ///
+        /// Example: for 258, `auth/accounts_by_number/\x00\x00\x00\x00\x00\x00\x01\x02`
+        pub fn by_number(number: u64) -> Vec<u8> {
+            let mut key = PREFIX.to_vec();
+            key.extend_from_slice(&number.to_be_bytes());
+            key
+        }
+
+        /// The account number in a key built by [`by_number`]; `None` for any
+        /// other key.
+        pub fn number_of(key: &[u8]) -> Option<u64> {
+            let raw: [u8; 8] = key.strip_prefix(PREFIX)?.try_into().ok()?;
+            Some(u64::from_be_bytes(raw))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +125,28 @@ mod tests {
     }
 
     #[test]
+    fn should_keep_nv_key_bytes_when_code_changes() {
+        assert_eq!(nv::indexes_version(), b"auth/nv_indexes_version");
+        assert_eq!(
+            nv::accounts_by_number::prefix(),
+            b"auth/accounts_by_number/"
+        );
+        assert_eq!(
+            hex_of(&nv::accounts_by_number::by_number(258)),
+            "617574682f6163636f756e74735f62795f6e756d6265722f0000000000000102"
+        );
+        assert_eq!(
+            nv::accounts_by_number::number_of(&nv::accounts_by_number::by_number(u64::MAX)),
+            Some(u64::MAX)
+        );
+        assert_eq!(
+            nv::accounts_by_number::number_of(b"auth/accounts_by_number/1"),
+            None
+        );
+        assert_eq!(nv::accounts_by_number::number_of(b"auth/params"), None);
+    }
+
+    #[test]
     fn should_start_every_key_with_module_prefix_when_built() {
         for key in [
             schema_version(),
@@ -85,6 +154,9 @@ mod tests {
             next_account_number(),
             accounts::prefix(),
             accounts::by_address(&Address([9; 20])),
+            nv::indexes_version(),
+            nv::accounts_by_number::prefix(),
+            nv::accounts_by_number::by_number(7),
         ] {
             assert!(key.starts_with(MODULE_PREFIX));
         }

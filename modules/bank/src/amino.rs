@@ -14,10 +14,21 @@
 //!
 //! Key order is irrelevant here: the app sorts keys when it serializes the
 //! sign document.
+//!
+//! The reverse ([`msg_from_amino_json`]) and the legacy amino binary form
+//! ([`amino_binary`], [`msg_from_amino_binary`]) serve the tx service's
+//! `TxEncodeAmino` / `TxDecodeAmino`. go-amino encodes these structs exactly
+//! as protobuf does (fields numbered in declaration order, which the bank
+//! protos follow; a `cosmos.Int` as its decimal text; empty fields left
+//! out), so the amino binary of a bank Msg's fields is its canonical
+//! protobuf encoding.
 
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{Input, MsgMultiSend, MsgSend, Output};
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin;
-use gpuchain_types::AppResult;
+use gpuchain_auth::error::sdk_wrapped;
+use gpuchain_types::error::code;
+use gpuchain_types::{AppError, AppResult};
+use prost::Message;
 use serde_json::{Map, Value};
 
 use crate::msg::{decode, multi_send, send};
@@ -26,6 +37,12 @@ use crate::msg::{decode, multi_send, send};
 pub const MSG_SEND_AMINO_NAME: &str = "cosmos-sdk/MsgSend";
 /// The amino name of `MsgMultiSend`.
 pub const MSG_MULTI_SEND_AMINO_NAME: &str = "cosmos-sdk/MsgMultiSend";
+
+/// `(type URL, amino name)` of the bank Msgs.
+pub const AMINO_NAMES: &[(&str, &str)] = &[
+    (send::TYPE_URL, MSG_SEND_AMINO_NAME),
+    (multi_send::TYPE_URL, MSG_MULTI_SEND_AMINO_NAME),
+];
 
 /// The amino JSON of a bank Msg; `None` for a type URL this module does not
 /// handle. Bytes that are not the Msg's protobuf are code 2.
@@ -37,6 +54,134 @@ pub fn amino_json(type_url: &str, value: &[u8]) -> Option<AppResult<Value>> {
         }
         _ => None,
     }
+}
+
+/// A bank Msg's protobuf bytes from the `value` of its amino JSON; `None`
+/// for a type URL this module does not handle. JSON of the wrong shape is
+/// `invalid request` (code 18), as the SDK reports an amino JSON error.
+/// Missing fields are empty, as go-amino reads them; unknown keys are
+/// ignored.
+pub fn msg_from_amino_json(type_url: &str, value: &Value) -> Option<AppResult<Vec<u8>>> {
+    let name = match type_url {
+        send::TYPE_URL => MSG_SEND_AMINO_NAME,
+        multi_send::TYPE_URL => MSG_MULTI_SEND_AMINO_NAME,
+        _ => return None,
+    };
+    let parsed = (|| -> Result<Vec<u8>, String> {
+        let obj = object(value, "value")?;
+        Ok(match type_url {
+            send::TYPE_URL => MsgSend {
+                from_address: string_field(obj, "from_address")?,
+                to_address: string_field(obj, "to_address")?,
+                amount: coins_field(obj, "amount")?,
+            }
+            .encode_to_vec(),
+            _ => MsgMultiSend {
+                inputs: list_field(obj, "inputs")?
+                    .iter()
+                    .map(|v| {
+                        let io = object(v, "inputs[]")?;
+                        Ok(Input {
+                            address: string_field(io, "address")?,
+                            coins: coins_field(io, "coins")?,
+                        })
+                    })
+                    .collect::<Result<_, String>>()?,
+                outputs: list_field(obj, "outputs")?
+                    .iter()
+                    .map(|v| {
+                        let io = object(v, "outputs[]")?;
+                        Ok(Output {
+                            address: string_field(io, "address")?,
+                            coins: coins_field(io, "coins")?,
+                        })
+                    })
+                    .collect::<Result<_, String>>()?,
+            }
+            .encode_to_vec(),
+        })
+    })();
+    Some(parsed.map_err(|e| {
+        sdk_wrapped(
+            code::INVALID_REQUEST,
+            format!("invalid amino JSON of {name}: {e}"),
+        )
+    }))
+}
+
+/// The amino binary of a bank Msg's fields: its canonical protobuf
+/// encoding. Bytes that are not the Msg's protobuf are code 2.
+pub fn amino_binary(type_url: &str, value: &[u8]) -> Option<AppResult<Vec<u8>>> {
+    match type_url {
+        send::TYPE_URL => Some(decode::<MsgSend>(type_url, value).map(|m| m.encode_to_vec())),
+        multi_send::TYPE_URL => {
+            Some(decode::<MsgMultiSend>(type_url, value).map(|m| m.encode_to_vec()))
+        }
+        _ => None,
+    }
+}
+
+/// A bank Msg's protobuf bytes from the amino binary of its fields. Bytes
+/// that do not decode, or hold fields the Msg does not have (which go-amino
+/// would refuse), are `invalid request` (code 18).
+pub fn msg_from_amino_binary(type_url: &str, bytes: &[u8]) -> Option<AppResult<Vec<u8>>> {
+    let canonical = match type_url {
+        send::TYPE_URL => MsgSend::decode(bytes).map(|m| m.encode_to_vec()),
+        multi_send::TYPE_URL => MsgMultiSend::decode(bytes).map(|m| m.encode_to_vec()),
+        _ => return None,
+    };
+    Some(match canonical {
+        Ok(c) if c == bytes => Ok(c),
+        Ok(_) => Err(bad_binary(type_url, "unknown or non-canonical fields")),
+        Err(e) => Err(bad_binary(type_url, &e.to_string())),
+    })
+}
+
+fn bad_binary(type_url: &str, why: &str) -> AppError {
+    sdk_wrapped(
+        code::INVALID_REQUEST,
+        format!("invalid amino binary of {type_url}: {why}"),
+    )
+}
+
+fn object<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {
+    v.as_object()
+        .ok_or_else(|| format!("{what} must be an object, got {v}"))
+}
+
+fn string_field(obj: &Map<String, Value>, key: &str) -> Result<String, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(other) => Err(format!("{key} must be a string, got {other}")),
+    }
+}
+
+fn list_field<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a [Value], String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items),
+        Some(other) => Err(format!("{key} must be a list, got {other}")),
+    }
+}
+
+fn coins_field(obj: &Map<String, Value>, key: &str) -> Result<Vec<Coin>, String> {
+    list_field(obj, key)?
+        .iter()
+        .map(|c| {
+            let c = object(c, key)?;
+            let amount = match c.get("amount") {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) if n.is_u64() => n.to_string(),
+                Some(other) => return Err(format!("coin amount must be a string, got {other}")),
+            };
+            Ok(Coin {
+                denom: string_field(c, "denom")?,
+                amount,
+            })
+        })
+        .collect()
 }
 
 fn named(name: &str, value: Map<String, Value>) -> Value {
@@ -205,5 +350,116 @@ mod tests {
             .unwrap()
             .unwrap_err();
         assert_eq!((e.codespace.as_ref(), e.code), ("sdk", 2));
+    }
+
+    #[test]
+    fn should_read_back_the_amino_json_it_writes() {
+        let send = MsgSend {
+            from_address: "gpu1from".into(),
+            to_address: "gpu1to".into(),
+            amount: vec![coin("1", "ugpc"), coin("20", "uzzz")],
+        };
+        let multi = MsgMultiSend {
+            inputs: vec![Input {
+                address: "gpu1in".into(),
+                coins: vec![coin("3", "ugpc")],
+            }],
+            outputs: vec![Output {
+                address: "gpu1out".into(),
+                coins: vec![coin("3", "ugpc")],
+            }],
+        };
+        for (url, bytes) in [
+            (send::TYPE_URL, send.encode_to_vec()),
+            (multi_send::TYPE_URL, multi.encode_to_vec()),
+            (
+                multi_send::TYPE_URL,
+                MsgMultiSend::default().encode_to_vec(),
+            ),
+        ] {
+            let json = amino_json(url, &bytes).unwrap().unwrap();
+            let back = msg_from_amino_json(url, &json["value"]).unwrap().unwrap();
+            assert_eq!(back, bytes, "{url}");
+        }
+        // Missing fields are empty; a number amount is accepted.
+        let got = msg_from_amino_json(
+            send::TYPE_URL,
+            &json!({"amount": [{"denom": "ugpc", "amount": 5}]}),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            MsgSend::decode(got.as_slice()).unwrap(),
+            MsgSend {
+                amount: vec![coin("5", "ugpc")],
+                ..MsgSend::default()
+            }
+        );
+    }
+
+    #[test]
+    fn should_fail_with_code_18_when_amino_json_has_wrong_shape() {
+        for bad in [
+            json!([]),
+            json!({"from_address": 5}),
+            json!({"amount": {"denom": "ugpc"}}),
+            json!({"amount": [{"denom": "ugpc", "amount": true}]}),
+        ] {
+            let e = msg_from_amino_json(send::TYPE_URL, &bad)
+                .unwrap()
+                .unwrap_err();
+            assert_eq!((e.codespace.as_ref(), e.code), ("sdk", 18), "{bad}");
+            assert!(
+                e.log
+                    .starts_with("invalid amino JSON of cosmos-sdk/MsgSend"),
+                "{}",
+                e.log
+            );
+        }
+        let e = msg_from_amino_json(multi_send::TYPE_URL, &json!({"inputs": [1]}))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.code, 18);
+        assert!(msg_from_amino_json("/x.Msg", &json!({})).is_none());
+    }
+
+    #[test]
+    fn should_use_canonical_protobuf_as_amino_binary_of_fields() {
+        let send = MsgSend {
+            from_address: "gpu1from".into(),
+            to_address: "gpu1to".into(),
+            amount: vec![coin("1", "ugpc")],
+        };
+        let bytes = send.encode_to_vec();
+        assert_eq!(
+            amino_binary(send::TYPE_URL, &bytes).unwrap().unwrap(),
+            bytes
+        );
+        assert_eq!(
+            msg_from_amino_binary(send::TYPE_URL, &bytes)
+                .unwrap()
+                .unwrap(),
+            bytes
+        );
+        // Field 9 is not MsgSend's: go-amino would refuse it.
+        let mut extra = bytes.clone();
+        extra.extend_from_slice(&[0x4a, 0x01, b'x']);
+        let e = msg_from_amino_binary(send::TYPE_URL, &extra)
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.code, 18);
+        let e = msg_from_amino_binary(multi_send::TYPE_URL, &[0xff])
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.code, 18);
+        assert_eq!(
+            amino_binary(send::TYPE_URL, &[0xff])
+                .unwrap()
+                .unwrap_err()
+                .code,
+            2
+        );
+        assert!(amino_binary("/x.Msg", &[]).is_none());
+        assert!(msg_from_amino_binary("/x.Msg", &[]).is_none());
     }
 }

@@ -361,7 +361,8 @@ pub fn parse_genesis(section: &serde_json::Value) -> AppResult<GenesisState> {
 }
 
 /// Writes a section into state: params, send flags, metadata, balances and
-/// the supply they make, and the schema version. Emits no events.
+/// the supply they make, and the schema version; and, outside the app hash,
+/// the denom-owners index. Emits no events.
 pub fn init_genesis(state: &mut dyn StateWrite, genesis: &GenesisState) -> AppResult<()> {
     let valid = genesis.validate()?;
     state_ext::set_params(state, &valid.params)?;
@@ -375,6 +376,7 @@ pub fn init_genesis(state: &mut dyn StateWrite, genesis: &GenesisState) -> AppRe
         keeper::mint(state, address, coins)?;
     }
     state_ext::set_schema_version(state, SCHEMA_VERSION)?;
+    state_ext::set_nv_indexes_version(state)?;
     Ok(())
 }
 
@@ -537,6 +539,20 @@ mod tests {
         );
         assert!(state.changes().events.is_empty());
         BankComponent.check_invariants(&state).unwrap();
+        assert_eq!(
+            state_ext::denom_owners(&state, "ugpc").unwrap(),
+            vec![addr(1), addr(2)]
+        );
+        assert_eq!(
+            state_ext::denom_owners(&state, "uatom").unwrap(),
+            vec![addr(1)]
+        );
+        assert_eq!(
+            state
+                .nv_get(&crate::state_key::nv::indexes_version())
+                .unwrap(),
+            Some(vec![0, 1])
+        );
         // Export round-trips (legacy params flags now live in send_enabled).
         let exported = export_genesis(&state).unwrap();
         assert_eq!(exported.balances.len(), 2);

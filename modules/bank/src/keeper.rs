@@ -20,6 +20,11 @@ pub const FEE_COLLECTOR: &str = "fee_collector";
 /// through `MsgSend`/`MsgMultiSend` (the SDK's blocked addresses).
 pub const MODULE_ACCOUNTS: &[&str] = &[FEE_COLLECTOR];
 
+/// Each of [`MODULE_ACCOUNTS`] with its permissions (the SDK's `maccPerms`;
+/// the fee collector has none), which the app registers with auth for its
+/// `ModuleAccounts` query.
+pub const MODULE_ACCOUNT_PERMISSIONS: &[(&str, &[&str])] = &[(FEE_COLLECTOR, &[])];
+
 /// The fee collector's address: `Address::module("fee_collector")`.
 pub fn fee_collector() -> Address {
     Address::module(FEE_COLLECTOR)
@@ -161,7 +166,7 @@ fn sub_coins(state: &mut dyn StateWrite, address: &Address, amount: &Coins) -> A
                 ),
             )
         })?;
-        set_balance(state, address, &coin.denom, left)?;
+        set_balance(state, address, &coin.denom, have, left)?;
     }
     state.emit(event::coin_spent(address, amount));
     Ok(())
@@ -181,7 +186,7 @@ fn add_amount(state: &mut dyn StateWrite, address: &Address, coin: &Coin) -> App
     let new = have
         .checked_add(coin.amount)
         .ok_or_else(|| overflow(coin, "balance"))?;
-    set_balance(state, address, &coin.denom, new)
+    set_balance(state, address, &coin.denom, have, new)
 }
 
 fn overflow(coin: &Coin, what: &str) -> gpuchain_types::AppError {
@@ -294,6 +299,16 @@ mod tests {
         assert_eq!(balance(&state, &addr(3), "ugpc").unwrap(), 4);
         assert!(gpuchain_auth::has_account(&state, &addr(3)).unwrap());
         check_invariants(&state).unwrap();
+    }
+
+    #[test]
+    fn should_list_permissions_for_every_module_account() {
+        let named: Vec<&str> = MODULE_ACCOUNT_PERMISSIONS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(named, MODULE_ACCOUNTS);
+        assert_eq!(
+            MODULE_ACCOUNT_PERMISSIONS,
+            &[("fee_collector", &[] as &[&str])]
+        );
     }
 
     #[test]

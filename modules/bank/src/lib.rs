@@ -8,6 +8,10 @@
 //! - Coins come into existence only through genesis balances; there is no
 //!   public mint.
 //! - [`BankComponent`] plugs the module into the app.
+//! - Besides the balances (in the app hash), the module keeps a
+//!   non-verifiable index of each denom's owners (`DenomOwners`); a node
+//!   that lacks it (state from before the index) rebuilds it at the start of
+//!   the next block.
 
 #![cfg_attr(
     test,
@@ -41,7 +45,7 @@ pub use error::BankError;
 pub use genesis::{add_genesis_balance, default_genesis, ugpc_metadata, GenesisState};
 pub use keeper::{
     burn, fee_collector, is_blocked_address, is_module_account, send_coins, send_coins_from_module,
-    send_coins_to_module, FEE_COLLECTOR, MODULE_ACCOUNTS,
+    send_coins_to_module, FEE_COLLECTOR, MODULE_ACCOUNTS, MODULE_ACCOUNT_PERMISSIONS,
 };
 pub use msg::multi_send::MultiSend;
 pub use msg::send::Send;
@@ -115,8 +119,33 @@ impl Component for BankComponent {
         amino::amino_json(type_url, value)
     }
 
+    fn amino_names(&self) -> &'static [(&'static str, &'static str)] {
+        amino::AMINO_NAMES
+    }
+
+    fn msg_from_amino_json(
+        &self,
+        type_url: &str,
+        value: &serde_json::Value,
+    ) -> Option<AppResult<Vec<u8>>> {
+        amino::msg_from_amino_json(type_url, value)
+    }
+
+    fn amino_binary(&self, type_url: &str, value: &[u8]) -> Option<AppResult<Vec<u8>>> {
+        amino::amino_binary(type_url, value)
+    }
+
+    fn msg_from_amino_binary(&self, type_url: &str, bytes: &[u8]) -> Option<AppResult<Vec<u8>>> {
+        amino::msg_from_amino_binary(type_url, bytes)
+    }
+
     fn query(&self, state: &dyn StateRead, path: &str, data: &[u8]) -> Option<AppResult<Vec<u8>>> {
         query::handle(state, path, data)
+    }
+
+    /// Builds the non-verifiable indexes if this node lacks them.
+    fn begin_block(&self, state: &mut dyn StateWrite, _ctx: &BlockContext) -> AppResult<()> {
+        state_ext::ensure_nv_indexes(state).map(|_| ())
     }
 
     fn check_invariants(&self, state: &dyn StateRead) -> AppResult<()> {

@@ -5,16 +5,22 @@
 //! metadata is gRPC `NotFound`, which the SDK's baseapp reports as code 22
 //! (`rpc error: code = NotFound desc = client metadata for denom X: key not
 //! found`); a bad request or page is code 18.
+//!
+//! `DenomOwners` / `DenomOwnersByQuery` read the non-verifiable denom-owners
+//! index (no scan of all balances), so like the listing queries they are
+//! served at the latest height only. As in the SDK, an invalid denom there is
+//! gRPC `InvalidArgument` (code 18); pages are keyed by the 20 address bytes.
 
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{
-    QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse,
-    QueryDenomMetadataByQueryStringRequest, QueryDenomMetadataByQueryStringResponse,
-    QueryDenomMetadataRequest, QueryDenomMetadataResponse, QueryDenomsMetadataRequest,
-    QueryDenomsMetadataResponse, QueryParamsRequest, QueryParamsResponse, QuerySendEnabledRequest,
-    QuerySendEnabledResponse, QuerySpendableBalanceByDenomRequest,
-    QuerySpendableBalanceByDenomResponse, QuerySpendableBalancesRequest,
-    QuerySpendableBalancesResponse, QuerySupplyOfRequest, QuerySupplyOfResponse,
-    QueryTotalSupplyRequest, QueryTotalSupplyResponse,
+    DenomOwner, QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest,
+    QueryBalanceResponse, QueryDenomMetadataByQueryStringRequest,
+    QueryDenomMetadataByQueryStringResponse, QueryDenomMetadataRequest, QueryDenomMetadataResponse,
+    QueryDenomOwnersByQueryRequest, QueryDenomOwnersByQueryResponse, QueryDenomOwnersRequest,
+    QueryDenomOwnersResponse, QueryDenomsMetadataRequest, QueryDenomsMetadataResponse,
+    QueryParamsRequest, QueryParamsResponse, QuerySendEnabledRequest, QuerySendEnabledResponse,
+    QuerySpendableBalanceByDenomRequest, QuerySpendableBalanceByDenomResponse,
+    QuerySpendableBalancesRequest, QuerySpendableBalancesResponse, QuerySupplyOfRequest,
+    QuerySupplyOfResponse, QueryTotalSupplyRequest, QueryTotalSupplyResponse,
 };
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::{PageRequest, PageResponse};
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
@@ -41,6 +47,8 @@ pub const DENOM_METADATA_BY_QUERY_STRING: &str =
     "/cosmos.bank.v1beta1.Query/DenomMetadataByQueryString";
 pub const DENOMS_METADATA: &str = "/cosmos.bank.v1beta1.Query/DenomsMetadata";
 pub const SEND_ENABLED: &str = "/cosmos.bank.v1beta1.Query/SendEnabled";
+pub const DENOM_OWNERS: &str = "/cosmos.bank.v1beta1.Query/DenomOwners";
+pub const DENOM_OWNERS_BY_QUERY: &str = "/cosmos.bank.v1beta1.Query/DenomOwnersByQuery";
 
 /// Every query path this module answers.
 pub const PATHS: &[&str] = &[
@@ -55,6 +63,8 @@ pub const PATHS: &[&str] = &[
     DENOM_METADATA_BY_QUERY_STRING,
     DENOMS_METADATA,
     SEND_ENABLED,
+    DENOM_OWNERS,
+    DENOM_OWNERS_BY_QUERY,
 ];
 
 /// Answers `path` with the protobuf encoding of its response; `None` when the
@@ -82,6 +92,20 @@ pub fn handle(state: &dyn StateRead, path: &str, data: &[u8]) -> Option<AppResul
         }
         DENOMS_METADATA => run(path, data, |r| denoms_metadata(state, &r)),
         SEND_ENABLED => run(path, data, |r| send_enabled(state, &r)),
+        DENOM_OWNERS => run(path, data, |r: QueryDenomOwnersRequest| {
+            let (denom_owners, page) = denom_owners(state, &r.denom, r.pagination.as_ref())?;
+            Ok(QueryDenomOwnersResponse {
+                denom_owners,
+                pagination: Some(page),
+            })
+        }),
+        DENOM_OWNERS_BY_QUERY => run(path, data, |r: QueryDenomOwnersByQueryRequest| {
+            let (denom_owners, page) = denom_owners(state, &r.denom, r.pagination.as_ref())?;
+            Ok(QueryDenomOwnersByQueryResponse {
+                denom_owners,
+                pagination: Some(page),
+            })
+        }),
         _ => return None,
     })
 }
@@ -250,6 +274,32 @@ fn denoms_metadata(
         metadatas,
         pagination: Some(page),
     })
+}
+
+/// One page of the holders of `denom` with their balances, in address-byte
+/// order. Only the page's balances are read.
+fn denom_owners(
+    state: &dyn StateRead,
+    denom: &str,
+    page: Option<&PageRequest>,
+) -> AppResult<(Vec<DenomOwner>, PageResponse)> {
+    validate_denom(denom).map_err(|e| grpc_invalid_argument(e.log))?;
+    let entries = state_ext::denom_owners(state, denom)?
+        .into_iter()
+        .map(|address| (address.as_bytes().to_vec(), address))
+        .collect();
+    let (owners, page) = paginate(entries, page)?;
+    let owners = owners
+        .into_iter()
+        .map(|address| {
+            let amount = state_ext::balance(state, &address, denom)?;
+            Ok(DenomOwner {
+                address: address.to_string(),
+                balance: Some(proto_coin(denom, amount)),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok((owners, page))
 }
 
 /// With denoms: the explicit flags among them (denoms without a flag are
@@ -593,5 +643,165 @@ mod tests {
         assert!(BankComponent
             .query(&state, "/cosmos.auth.v1beta1.Query/Account", &[])
             .is_none());
+    }
+
+    fn owners(
+        state: &dyn StateRead,
+        denom: &str,
+        page: Option<PageRequest>,
+    ) -> AppResult<QueryDenomOwnersResponse> {
+        q(
+            state,
+            DENOM_OWNERS,
+            QueryDenomOwnersRequest {
+                denom: denom.into(),
+                pagination: page,
+            },
+        )
+    }
+
+    fn owner(n: u8, amount: &str) -> DenomOwner {
+        DenomOwner {
+            address: addr(n).to_string(),
+            balance: Some(coin("ugpc", amount)),
+        }
+    }
+
+    #[test]
+    fn should_list_denom_owners_with_balances_in_address_order() {
+        let state = funded(&[(3, "30ugpc"), (1, "10ugpc,1uatom"), (2, "5uatom")]);
+        let r = owners(&state, "ugpc", None).unwrap();
+        assert_eq!(r.denom_owners, vec![owner(1, "10"), owner(3, "30")]);
+        let page = r.pagination.unwrap();
+        assert_eq!((page.total, page.next_key.is_empty()), (2, true));
+        let r = owners(&state, "uatom", None).unwrap();
+        let addrs: Vec<String> = r.denom_owners.iter().map(|o| o.address.clone()).collect();
+        assert_eq!(addrs, vec![addr(1).to_string(), addr(2).to_string()]);
+        assert!(owners(&state, "unone", None)
+            .unwrap()
+            .denom_owners
+            .is_empty());
+        // The by-query variant answers the same.
+        let r: QueryDenomOwnersByQueryResponse = q(
+            &state,
+            DENOM_OWNERS_BY_QUERY,
+            QueryDenomOwnersByQueryRequest {
+                denom: "ugpc".into(),
+                pagination: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(r.denom_owners, vec![owner(1, "10"), owner(3, "30")]);
+    }
+
+    #[test]
+    fn should_page_denom_owners_by_key_offset_and_reverse() {
+        let state = funded(&[(1, "1ugpc"), (2, "2ugpc"), (3, "3ugpc"), (4, "4ugpc")]);
+        let limit = |n| PageRequest {
+            limit: n,
+            ..PageRequest::default()
+        };
+        let r = owners(&state, "ugpc", Some(limit(3))).unwrap();
+        assert_eq!(
+            r.denom_owners,
+            vec![owner(1, "1"), owner(2, "2"), owner(3, "3")]
+        );
+        let next = r.pagination.unwrap().next_key;
+        assert_eq!(next, addr(4).as_bytes().to_vec());
+        let r = owners(
+            &state,
+            "ugpc",
+            Some(PageRequest {
+                key: next,
+                limit: 3,
+                ..PageRequest::default()
+            }),
+        )
+        .unwrap();
+        assert_eq!(r.denom_owners, vec![owner(4, "4")]);
+        assert!(r.pagination.unwrap().next_key.is_empty());
+        let r = owners(
+            &state,
+            "ugpc",
+            Some(PageRequest {
+                offset: 1,
+                limit: 2,
+                count_total: true,
+                ..PageRequest::default()
+            }),
+        )
+        .unwrap();
+        assert_eq!(r.denom_owners, vec![owner(2, "2"), owner(3, "3")]);
+        assert_eq!(r.pagination.unwrap().total, 4);
+        let r = owners(
+            &state,
+            "ugpc",
+            Some(PageRequest {
+                limit: 2,
+                reverse: true,
+                ..PageRequest::default()
+            }),
+        )
+        .unwrap();
+        assert_eq!(r.denom_owners, vec![owner(4, "4"), owner(3, "3")]);
+        let e = owners(
+            &state,
+            "ugpc",
+            Some(PageRequest {
+                key: vec![1],
+                offset: 1,
+                ..PageRequest::default()
+            }),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, 18);
+    }
+
+    #[test]
+    fn should_fail_with_code_18_when_denom_owners_denom_is_invalid() {
+        let state = funded(&[]);
+        for bad in ["", "x", "1abc"] {
+            let e = owners(&state, bad, None).unwrap_err();
+            assert_eq!((e.codespace.as_ref(), e.code), ("sdk", 18), "{bad:?}");
+            assert!(
+                e.log
+                    .starts_with("rpc error: code = InvalidArgument desc = invalid denom"),
+                "{}",
+                e.log
+            );
+        }
+    }
+
+    #[test]
+    fn should_follow_sends_that_empty_and_fill_balances_when_owners_queried() {
+        let mut state = funded(&[(1, "100ugpc"), (2, "5ugpc")]);
+        // addr(2) is emptied, addr(3) appears, addr(1) keeps a balance.
+        crate::keeper::send_coins(
+            &mut state,
+            &addr(2),
+            &addr(3),
+            &crate::test_util::coins("5ugpc"),
+        )
+        .unwrap();
+        crate::keeper::send_coins(
+            &mut state,
+            &addr(1),
+            &addr(3),
+            &crate::test_util::coins("40ugpc"),
+        )
+        .unwrap();
+        let r = owners(&state, "ugpc", None).unwrap();
+        assert_eq!(r.denom_owners, vec![owner(1, "60"), owner(3, "45")]);
+        // addr(1) sends everything away: it is no longer an owner.
+        crate::keeper::send_coins(
+            &mut state,
+            &addr(1),
+            &addr(2),
+            &crate::test_util::coins("60ugpc"),
+        )
+        .unwrap();
+        let r = owners(&state, "ugpc", None).unwrap();
+        assert_eq!(r.denom_owners, vec![owner(2, "60"), owner(3, "45")]);
+        crate::state_ext::check_invariants(&state).unwrap();
     }
 }

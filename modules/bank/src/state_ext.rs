@@ -7,8 +7,13 @@
 //!
 //! Writes are `pub(crate)`: other modules move coins only through
 //! [`crate::keeper`].
+//!
+//! The non-verifiable denom-owners index (`DenomOwners`) has one entry per
+//! non-zero balance. [`set_balance`] keeps it: the entry is written when a
+//! balance becomes non-zero and deleted when it becomes zero, so writes that
+//! leave a balance non-zero cost no extra gas.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{Metadata, Params, SendEnabled};
 use gpuchain_auth::error::corrupt;
@@ -64,20 +69,85 @@ pub(crate) fn balance_entries(
         .collect()
 }
 
-/// Sets a balance; zero deletes it (zero balances are never stored).
+/// Sets a balance whose stored value is `previous` (as the caller just
+/// read it); zero deletes it (zero balances are never stored). Keeps the
+/// denom-owners index: added when the balance becomes non-zero, removed
+/// when it becomes zero.
 pub(crate) fn set_balance(
     state: &mut dyn StateWrite,
     address: &Address,
     denom: &str,
+    previous: u128,
     amount: u128,
 ) -> AppResult<()> {
     let key = state_key::balances::by_address_denom(address, denom);
+    let owner = state_key::nv::denom_owners::by_denom_address(denom, address);
     if amount == 0 {
         state.delete(key)?;
+        if previous != 0 {
+            state.nv_delete(owner)?;
+        }
     } else {
         state.put(key, amount.to_be_bytes().to_vec())?;
+        if previous == 0 {
+            state.nv_put(owner, Vec::new())?;
+        }
     }
     Ok(())
+}
+
+/// The owners of `denom` (every address with a non-zero balance of it), in
+/// address-byte order, from the non-verifiable index (latest height only).
+pub(crate) fn denom_owners(state: &dyn StateRead, denom: &str) -> AppResult<Vec<Address>> {
+    Ok(state
+        .nv_prefix(&state_key::nv::denom_owners::of_denom(denom))?
+        .into_iter()
+        .filter_map(|(key, _)| state_key::nv::denom_owners::owner_of(&key, denom))
+        .collect())
+}
+
+/// Every entry of the denom-owners index: `(denom, owner)`.
+fn denom_owner_index(state: &dyn StateRead) -> AppResult<Vec<(String, Address)>> {
+    state
+        .nv_prefix(&state_key::nv::denom_owners::prefix())?
+        .into_iter()
+        .map(|(key, _)| {
+            state_key::nv::denom_owners::parse(&key)
+                .ok_or_else(|| corrupt("malformed denom-owners index key"))
+        })
+        .collect()
+}
+
+/// Marks the nv indexes as built at [`state_key::nv::INDEXES_VERSION`].
+pub(crate) fn set_nv_indexes_version(state: &mut dyn StateWrite) -> AppResult<()> {
+    state.nv_put(
+        state_key::nv::indexes_version(),
+        state_key::nv::INDEXES_VERSION.to_be_bytes().to_vec(),
+    )?;
+    Ok(())
+}
+
+/// Builds the non-verifiable indexes from the balances when this node has
+/// not built them at the current version (state written before the index
+/// existed). Cheap when they are: one nv read. Returns whether it rebuilt.
+pub(crate) fn ensure_nv_indexes(state: &mut dyn StateWrite) -> AppResult<bool> {
+    let want = state_key::nv::INDEXES_VERSION.to_be_bytes();
+    if state.nv_get(&state_key::nv::indexes_version())?.as_deref() == Some(&want[..]) {
+        return Ok(false);
+    }
+    for (key, _) in state.nv_prefix(&state_key::nv::denom_owners::prefix())? {
+        state.nv_delete(key)?;
+    }
+    for (address, denom, amount) in every_balance(state)? {
+        if amount != 0 {
+            state.nv_put(
+                state_key::nv::denom_owners::by_denom_address(&denom, &address),
+                Vec::new(),
+            )?;
+        }
+    }
+    set_nv_indexes_version(state)?;
+    Ok(true)
 }
 
 /// Every stored balance: `(address, denom, raw amount)`, in key order.
@@ -276,16 +346,19 @@ pub(crate) fn set_schema_version(state: &mut dyn StateWrite, version: u16) -> Ap
 
 // ----- invariants -----
 
-/// The module's invariants: no zero balance or supply is stored, and the
-/// total supply of every denom equals the sum of all balances of it.
+/// The module's invariants: no zero balance or supply is stored, the
+/// total supply of every denom equals the sum of all balances of it, and
+/// the denom-owners index lists exactly the non-zero balances.
 pub(crate) fn check_invariants(state: &dyn StateRead) -> AppResult<()> {
     let mut sums: BTreeMap<String, u128> = BTreeMap::new();
+    let mut owners: BTreeSet<(String, Address)> = BTreeSet::new();
     for (address, denom, amount) in every_balance(state)? {
         if amount == 0 {
             return Err(broken(format!(
                 "zero balance of {denom} stored for {address}"
             )));
         }
+        owners.insert((denom.clone(), address));
         let sum = sums.entry(denom.clone()).or_insert(0);
         *sum = sum
             .checked_add(amount)
@@ -308,6 +381,17 @@ pub(crate) fn check_invariants(state: &dyn StateRead) -> AppResult<()> {
             show(&sums)
         )));
     }
+    let index: BTreeSet<(String, Address)> = denom_owner_index(state)?.into_iter().collect();
+    if let Some((denom, address)) = owners.difference(&index).next() {
+        return Err(broken(format!(
+            "{address} holds {denom} but is not in the denom-owners index"
+        )));
+    }
+    if let Some((denom, address)) = index.difference(&owners).next() {
+        return Err(broken(format!(
+            "the denom-owners index lists {address} for {denom}, which it does not hold"
+        )));
+    }
     Ok(())
 }
 
@@ -325,7 +409,7 @@ mod tests {
     #[test]
     fn should_store_u128_big_endian_and_delete_zero_when_setting_balance() {
         let mut state = Delta::new(&MemState);
-        set_balance(&mut state, &addr(1), "ugpc", 258).unwrap();
+        set_balance(&mut state, &addr(1), "ugpc", 0, 258).unwrap();
         let raw = state
             .get(&state_key::balances::by_address_denom(&addr(1), "ugpc"))
             .unwrap()
@@ -335,7 +419,7 @@ mod tests {
         want[15] = 2;
         assert_eq!(raw, want);
         assert_eq!(balance(&state, &addr(1), "ugpc").unwrap(), 258);
-        set_balance(&mut state, &addr(1), "ugpc", 0).unwrap();
+        set_balance(&mut state, &addr(1), "ugpc", 258, 0).unwrap();
         assert_eq!(
             state
                 .get(&state_key::balances::by_address_denom(&addr(1), "ugpc"))
@@ -348,9 +432,9 @@ mod tests {
     #[test]
     fn should_list_balances_sorted_when_address_has_several() {
         let mut state = Delta::new(&MemState);
-        set_balance(&mut state, &addr(1), "ugpc", 5).unwrap();
-        set_balance(&mut state, &addr(1), "uatom", 7).unwrap();
-        set_balance(&mut state, &addr(2), "uatom", 9).unwrap();
+        set_balance(&mut state, &addr(1), "ugpc", 0, 5).unwrap();
+        set_balance(&mut state, &addr(1), "uatom", 0, 7).unwrap();
+        set_balance(&mut state, &addr(2), "uatom", 0, 9).unwrap();
         assert_eq!(
             all_balances(&state, &addr(1)).unwrap().to_string(),
             "7uatom,5ugpc"
@@ -398,7 +482,7 @@ mod tests {
     #[test]
     fn should_break_invariant_when_supply_differs_or_zero_stored() {
         let mut state = Delta::new(&MemState);
-        set_balance(&mut state, &addr(1), "ugpc", 5).unwrap();
+        set_balance(&mut state, &addr(1), "ugpc", 0, 5).unwrap();
         set_supply(&mut state, "ugpc", 5).unwrap();
         check_invariants(&state).unwrap();
         set_supply(&mut state, "ugpc", 6).unwrap();
@@ -417,5 +501,73 @@ mod tests {
             .unwrap_err()
             .log
             .contains("zero balance"));
+    }
+
+    #[test]
+    fn should_index_owner_only_when_balance_becomes_non_zero_or_zero() {
+        let mut state = Delta::new(&MemState);
+        let owner_key = state_key::nv::denom_owners::by_denom_address("ugpc", &addr(1));
+        set_balance(&mut state, &addr(1), "ugpc", 0, 5).unwrap();
+        assert_eq!(state.nv_get(&owner_key).unwrap(), Some(vec![]));
+        assert_eq!(denom_owners(&state, "ugpc").unwrap(), vec![addr(1)]);
+        // Non-zero to non-zero: no nv write at all (no gas for the index).
+        let before = state.changes().nv.clone();
+        let mut tx = Delta::new(&state);
+        set_balance(&mut tx, &addr(1), "ugpc", 5, 7).unwrap();
+        assert!(tx.changes().nv.is_empty());
+        state.apply(tx.into_changes());
+        assert_eq!(state.changes().nv, before);
+        set_balance(&mut state, &addr(1), "ugpc", 7, 0).unwrap();
+        assert_eq!(state.nv_get(&owner_key).unwrap(), None);
+        assert!(denom_owners(&state, "ugpc").unwrap().is_empty());
+    }
+
+    #[test]
+    fn should_break_invariant_when_denom_owners_index_differs_from_balances() {
+        let mut state = Delta::new(&MemState);
+        set_balance(&mut state, &addr(1), "ugpc", 0, 5).unwrap();
+        set_supply(&mut state, "ugpc", 5).unwrap();
+        check_invariants(&state).unwrap();
+        let key = state_key::nv::denom_owners::by_denom_address("ugpc", &addr(1));
+        state.nv_delete(key.clone()).unwrap();
+        let e = check_invariants(&state).unwrap_err();
+        assert!(e.log.contains("not in the denom-owners index"), "{}", e.log);
+        state.nv_put(key, vec![]).unwrap();
+        state
+            .nv_put(
+                state_key::nv::denom_owners::by_denom_address("ugpc", &addr(2)),
+                vec![],
+            )
+            .unwrap();
+        let e = check_invariants(&state).unwrap_err();
+        assert!(e.log.contains("which it does not hold"), "{}", e.log);
+    }
+
+    #[test]
+    fn should_rebuild_denom_owners_once_when_state_predates_index() {
+        // Balances as an older node wrote them: no index, no marker.
+        let mut state = Delta::new(&MemState);
+        for (n, denom, amount) in [(1, "ugpc", 5u128), (2, "ugpc", 7), (2, "ibc/ABC", 1)] {
+            state
+                .put(
+                    state_key::balances::by_address_denom(&addr(n), denom),
+                    amount.to_be_bytes().to_vec(),
+                )
+                .unwrap();
+        }
+        set_supply(&mut state, "ugpc", 12).unwrap();
+        set_supply(&mut state, "ibc/ABC", 1).unwrap();
+        assert!(check_invariants(&state).is_err());
+        assert!(ensure_nv_indexes(&mut state).unwrap());
+        check_invariants(&state).unwrap();
+        assert_eq!(
+            denom_owners(&state, "ugpc").unwrap(),
+            vec![addr(1), addr(2)]
+        );
+        assert_eq!(denom_owners(&state, "ibc").unwrap(), vec![]);
+        assert_eq!(denom_owners(&state, "ibc/ABC").unwrap(), vec![addr(2)]);
+        let before = state.changes().clone();
+        assert!(!ensure_nv_indexes(&mut state).unwrap());
+        assert_eq!(state.changes(), &before);
     }
 }

@@ -1,6 +1,11 @@
 //! Every key of the `bank` module. Keys are built only here; each starts with
 //! `bank/` and is pinned by a test, because changing one changes consensus
 //! state.
+//!
+//! The keys under [`nv`] live in the non-verifiable store: indexes the module
+//! keeps for its queries, outside the app hash. Changing one does not change
+//! consensus state, but nodes would read stale indexes until they rebuild
+//! them (bump [`nv::INDEXES_VERSION`]).
 
 use gpuchain_types::Address;
 
@@ -130,6 +135,69 @@ pub mod send_enabled {
     }
 }
 
+/// Keys of the non-verifiable store (outside the app hash).
+pub mod nv {
+    /// The version of the module's nv indexes; a node whose stored marker
+    /// ([`indexes_version`]) differs rebuilds them at the next block.
+    pub const INDEXES_VERSION: u16 = 1;
+
+    /// The version of the nv indexes this node has built (u16, big-endian).
+    ///
+    /// Example: `bank/nv_indexes_version`
+    pub fn indexes_version() -> Vec<u8> {
+        b"bank/nv_indexes_version".to_vec()
+    }
+
+    pub mod denom_owners {
+        use super::super::{join, Address};
+
+        const PREFIX: &[u8] = b"bank/denom_owners/";
+
+        /// The prefix of the denom-owners index: one empty entry per
+        /// (denom, address) whose balance is non-zero.
+        ///
+        /// Example: `bank/denom_owners/`
+        pub fn prefix() -> Vec<u8> {
+            PREFIX.to_vec()
+        }
+
+        /// The prefix of one denom's owners. A denom may contain `/`, so this
+        /// prefix also covers the owners of longer denoms (`ugpc/x`); theirs
+        /// are the keys whose rest is not exactly 20 bytes ([`owner_of`]).
+        ///
+        /// Example: `bank/denom_owners/ugpc/`
+        pub fn of_denom(denom: &str) -> Vec<u8> {
+            join(PREFIX, &[denom.as_bytes(), b"/"])
+        }
+
+        /// One owner of a denom, by its 20 raw address bytes (keys sort by
+        /// address within a denom).
+        ///
+        /// Example: for `ugpc` and `Address([0x01; 20])`,
+        /// `bank/denom_owners/ugpc/` + 20 bytes `0x01`
+        pub fn by_denom_address(denom: &str, address: &Address) -> Vec<u8> {
+            join(PREFIX, &[denom.as_bytes(), b"/", address.as_bytes()])
+        }
+
+        /// The owner in a key under [`of_denom`]`(denom)` that belongs to
+        /// `denom` itself; `None` for a longer denom's key or another key.
+        pub fn owner_of(key: &[u8], denom: &str) -> Option<Address> {
+            let rest = key.strip_prefix(of_denom(denom).as_slice())?;
+            Some(Address(rest.try_into().ok()?))
+        }
+
+        /// The denom and owner of a key built by [`by_denom_address`].
+        pub fn parse(key: &[u8]) -> Option<(String, Address)> {
+            let rest = key.strip_prefix(PREFIX)?;
+            let split = rest.len().checked_sub(20)?;
+            let (denom, address) = rest.split_at(split);
+            let denom = denom.strip_suffix(b"/")?;
+            let address = Address(address.try_into().ok()?);
+            Some((String::from_utf8(denom.to_vec()).ok()?, address))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +235,42 @@ mod tests {
     }
 
     #[test]
+    fn should_keep_nv_key_bytes_when_code_changes() {
+        use nv::denom_owners;
+        assert_eq!(nv::indexes_version(), b"bank/nv_indexes_version");
+        assert_eq!(denom_owners::prefix(), b"bank/denom_owners/");
+        assert_eq!(denom_owners::of_denom("ugpc"), b"bank/denom_owners/ugpc/");
+        let mut want = b"bank/denom_owners/ugpc/".to_vec();
+        want.extend_from_slice(&[0x01; 20]);
+        assert_eq!(
+            denom_owners::by_denom_address("ugpc", &Address([0x01; 20])),
+            want
+        );
+        assert_eq!(
+            hex_of(&denom_owners::by_denom_address("ugpc", &Address([0xab; 20]))),
+            "62616e6b2f64656e6f6d5f6f776e6572732f756770632fabababababababababababababababababababab"
+        );
+    }
+
+    #[test]
+    fn should_tell_denom_owners_apart_when_denoms_contain_slashes() {
+        use nv::denom_owners;
+        let a = Address([0x2f; 20]); // '/' bytes
+        let short = denom_owners::by_denom_address("ibc", &a);
+        let long = denom_owners::by_denom_address("ibc/ABC", &a);
+        // The short denom's prefix covers the long denom's key ...
+        assert!(long.starts_with(&denom_owners::of_denom("ibc")));
+        // ... but only the short denom's own key yields an owner of it.
+        assert_eq!(denom_owners::owner_of(&short, "ibc"), Some(a));
+        assert_eq!(denom_owners::owner_of(&long, "ibc"), None);
+        assert_eq!(denom_owners::owner_of(&long, "ibc/ABC"), Some(a));
+        assert_eq!(denom_owners::parse(&short), Some(("ibc".to_string(), a)));
+        assert_eq!(denom_owners::parse(&long), Some(("ibc/ABC".to_string(), a)));
+        assert_eq!(denom_owners::parse(b"bank/denom_owners/x"), None);
+        assert_eq!(denom_owners::parse(b"bank/supply/ugpc"), None);
+    }
+
+    #[test]
     fn should_start_every_key_with_module_prefix_when_built() {
         let a = Address([7; 20]);
         for key in [
@@ -178,6 +282,9 @@ mod tests {
             supply::by_denom("ugpc"),
             denom_metadata::by_denom("ugpc"),
             send_enabled::by_denom("ugpc"),
+            nv::indexes_version(),
+            nv::denom_owners::prefix(),
+            nv::denom_owners::by_denom_address("ugpc", &a),
         ] {
             assert!(key.starts_with(MODULE_PREFIX));
         }

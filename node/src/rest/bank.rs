@@ -1,20 +1,22 @@
 //! `/cosmos/bank/v1beta1/...`: balances, spendable balances, supply, params,
-//! denom metadata and send-enabled flags.
+//! denom metadata, send-enabled flags and the owners of a denom.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{
-    QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest, QueryBalanceResponse,
-    QueryDenomMetadataByQueryStringRequest, QueryDenomMetadataByQueryStringResponse,
-    QueryDenomMetadataRequest, QueryDenomMetadataResponse, QueryDenomsMetadataRequest,
-    QueryDenomsMetadataResponse, QueryParamsRequest, QueryParamsResponse, QuerySendEnabledRequest,
-    QuerySendEnabledResponse, QuerySpendableBalanceByDenomRequest,
-    QuerySpendableBalanceByDenomResponse, QuerySpendableBalancesRequest,
-    QuerySpendableBalancesResponse, QuerySupplyOfRequest, QuerySupplyOfResponse,
-    QueryTotalSupplyRequest, QueryTotalSupplyResponse,
+    DenomOwner, QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest,
+    QueryBalanceResponse, QueryDenomMetadataByQueryStringRequest,
+    QueryDenomMetadataByQueryStringResponse, QueryDenomMetadataRequest, QueryDenomMetadataResponse,
+    QueryDenomOwnersByQueryRequest, QueryDenomOwnersByQueryResponse, QueryDenomOwnersRequest,
+    QueryDenomOwnersResponse, QueryDenomsMetadataRequest, QueryDenomsMetadataResponse,
+    QueryParamsRequest, QueryParamsResponse, QuerySendEnabledRequest, QuerySendEnabledResponse,
+    QuerySpendableBalanceByDenomRequest, QuerySpendableBalanceByDenomResponse,
+    QuerySpendableBalancesRequest, QuerySpendableBalancesResponse, QuerySupplyOfRequest,
+    QuerySupplyOfResponse, QueryTotalSupplyRequest, QueryTotalSupplyResponse,
 };
+use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageResponse;
 use serde_json::{json, Value};
 
 use super::{abci, json as j, query_height, Params, Reply, RestResult, RestState};
@@ -48,6 +50,14 @@ pub fn routes() -> Router<RestState> {
             get(denom_metadata_by_query_string),
         )
         .route("/cosmos/bank/v1beta1/send_enabled", get(send_enabled))
+        .route(
+            "/cosmos/bank/v1beta1/denom_owners/{*denom}",
+            get(denom_owners),
+        )
+        .route(
+            "/cosmos/bank/v1beta1/denom_owners_by_query",
+            get(denom_owners_by_query),
+        )
 }
 
 macro_rules! path {
@@ -256,6 +266,58 @@ async fn send_enabled(
     let list: Vec<Value> = r.send_enabled.iter().map(j::send_enabled).collect();
     Ok(Reply::at(
         json!({"send_enabled": list, "pagination": j::page_response(r.pagination.as_ref())}),
+        h,
+    ))
+}
+
+fn denom_owners_json(owners: &[DenomOwner], page: Option<&PageResponse>) -> Value {
+    let list: Vec<Value> = owners
+        .iter()
+        .map(|o| json!({"address": o.address, "balance": j::opt_coin(o.balance.as_ref())}))
+        .collect();
+    json!({"denom_owners": list, "pagination": j::page_response(page)})
+}
+
+/// `/denom_owners/{denom}`: the denom may contain slashes (`ibc/...`), as
+/// the SDK's `{denom=**}`.
+async fn denom_owners(
+    State(st): State<RestState>,
+    Path(denom): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> RestResult {
+    let p = Params::parse(q.as_deref());
+    let req = QueryDenomOwnersRequest {
+        denom,
+        pagination: p.page_request()?,
+    };
+    let (r, h): (QueryDenomOwnersResponse, _) =
+        abci(&st, path!("DenomOwners"), &req, query_height(&headers)?).await?;
+    Ok(Reply::at(
+        denom_owners_json(&r.denom_owners, r.pagination.as_ref()),
+        h,
+    ))
+}
+
+async fn denom_owners_by_query(
+    State(st): State<RestState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> RestResult {
+    let p = Params::parse(q.as_deref());
+    let req = QueryDenomOwnersByQueryRequest {
+        denom: p.str("denom"),
+        pagination: p.page_request()?,
+    };
+    let (r, h): (QueryDenomOwnersByQueryResponse, _) = abci(
+        &st,
+        path!("DenomOwnersByQuery"),
+        &req,
+        query_height(&headers)?,
+    )
+    .await?;
+    Ok(Reply::at(
+        denom_owners_json(&r.denom_owners, r.pagination.as_ref()),
         h,
     ))
 }

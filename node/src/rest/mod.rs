@@ -2,10 +2,12 @@
 //! default `tcp://127.0.0.1:1317`): the Cosmos SDK v0.50 gRPC-gateway routes
 //! and JSON that Keplr, Ping.pub and other explorers call.
 //!
-//! Module queries (auth, bank), Simulate and node info are answered by the
-//! same [`QueryService`] that serves ABCI queries: the request is encoded as
-//! the gRPC request proto, the method path is queried, and the response proto
-//! is rendered as gateway JSON ([`json`]). Blocks, txs, tx search, broadcast
+//! Module queries (auth, bank), the tx service (Simulate, encode/decode),
+//! node info and ABCIQuery are answered by the same [`QueryService`] that
+//! serves ABCI queries: the request is encoded as the gRPC request proto
+//! (request bodies are read from gateway JSON by [`json_in`]), the method
+//! path is queried, and the response proto is rendered as gateway JSON
+//! ([`json`]). Blocks, txs, tx search, broadcast
 //! and the validator set come from CometBFT's JSON-RPC ([`comet`]).
 //!
 //! Errors are grpc-gateway's `{"code": <gRPC code>, "message", "details": []}`.
@@ -16,6 +18,7 @@ pub mod auth;
 pub mod bank;
 pub mod comet;
 pub mod json;
+pub mod json_in;
 pub mod node;
 pub mod staking;
 pub mod tendermint;
@@ -123,9 +126,10 @@ impl RestError {
     }
 
     /// A failed ABCI query, by its Cosmos code: not found (22, 38) is 404
-    /// NotFound; invalid address, coins or request (7, 10, 18) are 400
-    /// InvalidArgument; anything else is 500 Unknown. Before the first block
-    /// there is no state to query: 503 Unavailable.
+    /// NotFound; bad input (tx parse error 2, invalid address 7, coins 10,
+    /// request 18, tx too large 21) is 400 InvalidArgument; anything else is
+    /// 500 Unknown. Before the first block there is no state to query: 503
+    /// Unavailable.
     pub fn from_app(e: &AppError) -> Self {
         let message = grpc_message(&e.log);
         if e.log.contains("no block has been committed yet") {
@@ -136,9 +140,11 @@ impl RestError {
         }
         match e.code {
             code::KEY_NOT_FOUND | code::NOT_FOUND => Self::not_found(message),
-            code::INVALID_ADDRESS | code::INVALID_COINS | code::INVALID_REQUEST => {
-                Self::bad_request(message)
-            }
+            code::TX_DECODE
+            | code::INVALID_ADDRESS
+            | code::INVALID_COINS
+            | code::INVALID_REQUEST
+            | code::TX_TOO_LARGE => Self::bad_request(message),
             _ => Self::internal(message),
         }
     }

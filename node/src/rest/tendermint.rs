@@ -1,5 +1,5 @@
-//! `/cosmos/base/tendermint/v1beta1/...`: node info (from the query
-//! service), and blocks, syncing and validator sets converted from
+//! `/cosmos/base/tendermint/v1beta1/...`: node info and ABCI queries (from
+//! the query service), and blocks, syncing and validator sets converted from
 //! CometBFT's JSON-RPC into the gateway's shapes (hashes and addresses as
 //! base64, `sdk_block` with a bech32 `gpuvalcons` proposer).
 
@@ -7,19 +7,20 @@ use axum::extract::{Path, RawQuery, State};
 use axum::routing::get;
 use axum::Router;
 use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::{
-    GetNodeInfoRequest, GetNodeInfoResponse,
+    AbciQueryRequest, AbciQueryResponse, GetNodeInfoRequest, GetNodeInfoResponse,
 };
 use gpuchain_types::address::VALCONS_PREFIX;
 use gpuchain_types::Address;
 use serde_json::{json, Map, Value};
 
-use super::{abci, json as j, Params, Reply, RestError, RestResult, RestState};
+use super::{abci, decode_base64, json as j, Params, Reply, RestError, RestResult, RestState};
 
 const BASE: &str = "/cosmos/base/tendermint/v1beta1";
 
 pub fn routes() -> Router<RestState> {
     Router::new()
         .route(&format!("{BASE}/node_info"), get(node_info))
+        .route(&format!("{BASE}/abci_query"), get(abci_query))
         .route(&format!("{BASE}/syncing"), get(syncing))
         .route(&format!("{BASE}/blocks/latest"), get(latest_block))
         .route(&format!("{BASE}/blocks/{{height}}"), get(block_by_height))
@@ -42,6 +43,69 @@ async fn node_info(State(st): State<RestState>) -> RestResult {
     )
     .await?;
     Ok(Reply::at(j::node_info(&r), h))
+}
+
+/// `GET /abci_query?path=&data=&height=&prove=` (data base64): an ABCI
+/// query (`/store/<module>/key`, ...) through the service; its outcome,
+/// a failure included, is the answer's `code`/`log`.
+async fn abci_query(State(st): State<RestState>, RawQuery(q): RawQuery) -> RestResult {
+    let p = Params::parse(q.as_deref());
+    let data = match p.get("data") {
+        None | Some("") => Vec::new(),
+        Some(d) => decode_base64(d).ok_or_else(|| {
+            RestError::bad_request("type mismatch, parameter: data, error: illegal base64 data")
+        })?,
+    };
+    let height = match p.get("height") {
+        None | Some("") => 0,
+        Some(h) => h.parse::<i64>().map_err(|e| {
+            RestError::bad_request(format!(
+                "type mismatch, parameter: height, error: strconv.ParseInt: parsing {h:?}: {e}"
+            ))
+        })?,
+    };
+    let req = AbciQueryRequest {
+        data,
+        path: p.str("path"),
+        height,
+        prove: p.bool("prove")?.unwrap_or(false),
+    };
+    let (r, _): (AbciQueryResponse, _) = abci(
+        &st,
+        "/cosmos.base.tendermint.v1beta1.Service/ABCIQuery",
+        &req,
+        0,
+    )
+    .await?;
+    let proof_ops = r
+        .proof_ops
+        .as_ref()
+        .map(|p| {
+            let ops: Vec<Value> = p
+                .ops
+                .iter()
+                .map(|o| json!({"type": o.r#type, "key": j::bytes(&o.key), "data": j::bytes(&o.data)}))
+                .collect();
+            json!({ "ops": ops })
+        })
+        .unwrap_or(Value::Null);
+    let height = u64::try_from(r.height).unwrap_or(0);
+    let body = json!({
+        "code": r.code,
+        "log": r.log,
+        "info": r.info,
+        "index": j::int(r.index),
+        "key": j::bytes(&r.key),
+        "value": j::bytes(&r.value),
+        "proof_ops": proof_ops,
+        "height": j::int(r.height),
+        "codespace": r.codespace,
+    });
+    Ok(if height > 0 {
+        Reply::at(body, height)
+    } else {
+        Reply::json(body)
+    })
 }
 
 async fn syncing(State(st): State<RestState>) -> RestResult {

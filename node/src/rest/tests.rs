@@ -5,13 +5,30 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cosmos_sdk_proto::cosmos::auth::v1beta1::{
-    BaseAccount, QueryAccountRequest, QueryAccountResponse,
+    AddressBytesToStringRequest, AddressBytesToStringResponse, AddressStringToBytesRequest,
+    AddressStringToBytesResponse, BaseAccount, ModuleAccount, QueryAccountAddressByIdRequest,
+    QueryAccountAddressByIdResponse, QueryAccountRequest, QueryAccountResponse,
+    QueryModuleAccountsResponse,
+};
+use cosmos_sdk_proto::cosmos::bank::v1beta1::{
+    DenomOwner, QueryDenomOwnersRequest, QueryDenomOwnersResponse,
+};
+use cosmos_sdk_proto::cosmos::base::query::v1beta1::PageResponse;
+use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::{
+    AbciQueryRequest, AbciQueryResponse, ProofOp, ProofOps,
+};
+use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{
+    Tx, TxBody, TxDecodeAminoRequest, TxDecodeAminoResponse, TxDecodeRequest, TxDecodeResponse,
+    TxEncodeAminoRequest, TxEncodeAminoResponse, TxEncodeRequest, TxEncodeResponse,
 };
 use cosmos_sdk_proto::Any;
 use gpuchain_types::error::code;
 use gpuchain_types::{AppError, AppResult};
 use prost::Message;
 use serde_json::{json, Value};
+
+use base64::engine::general_purpose::STANDARD as B64;
 
 use super::comet::Comet;
 use super::*;
@@ -50,6 +67,120 @@ impl Querier for Fake {
                         format!("rpc error: code = NotFound desc = account {a} not found: key not found"),
                     )),
                 }
+            }
+            "/cosmos.auth.v1beta1.Query/ModuleAccounts" => {
+                let acc = ModuleAccount {
+                    base_account: Some(BaseAccount {
+                        address: "gpu1fee".into(),
+                        pub_key: None,
+                        account_number: 2,
+                        sequence: 0,
+                    }),
+                    name: "fee_collector".into(),
+                    permissions: vec![],
+                };
+                let resp = QueryModuleAccountsResponse {
+                    accounts: vec![Any {
+                        type_url: "/cosmos.auth.v1beta1.ModuleAccount".into(),
+                        value: acc.encode_to_vec(),
+                    }],
+                };
+                Ok((resp.encode_to_vec(), 7))
+            }
+            // Echo what the route asked, so tests can check the request.
+            "/cosmos.auth.v1beta1.Query/AddressBytesToString" => {
+                let req = AddressBytesToStringRequest::decode(data).unwrap();
+                let resp = AddressBytesToStringResponse {
+                    address_string: format!("bytes:{}", hex::encode(req.address_bytes)),
+                };
+                Ok((resp.encode_to_vec(), 7))
+            }
+            "/cosmos.auth.v1beta1.Query/AddressStringToBytes" => {
+                let req = AddressStringToBytesRequest::decode(data).unwrap();
+                let resp = AddressStringToBytesResponse {
+                    address_bytes: req.address_string.into_bytes(),
+                };
+                Ok((resp.encode_to_vec(), 7))
+            }
+            "/cosmos.auth.v1beta1.Query/AccountAddressByID" => {
+                #[allow(deprecated)]
+                let QueryAccountAddressByIdRequest { id, account_id } =
+                    QueryAccountAddressByIdRequest::decode(data).unwrap();
+                let resp = QueryAccountAddressByIdResponse {
+                    account_address: format!("id={id},account_id={account_id}"),
+                };
+                Ok((resp.encode_to_vec(), 7))
+            }
+            "/cosmos.bank.v1beta1.Query/DenomOwners" => {
+                let req = QueryDenomOwnersRequest::decode(data).unwrap();
+                let resp = QueryDenomOwnersResponse {
+                    denom_owners: vec![DenomOwner {
+                        address: "gpu1owner".into(),
+                        balance: Some(ProtoCoin {
+                            denom: req.denom,
+                            amount: "5".into(),
+                        }),
+                    }],
+                    pagination: Some(PageResponse {
+                        next_key: req.pagination.map(|p| p.key).unwrap_or_default(),
+                        total: 1,
+                    }),
+                };
+                Ok((resp.encode_to_vec(), 7))
+            }
+            "/cosmos.tx.v1beta1.Service/TxEncode" => {
+                let req = TxEncodeRequest::decode(data).unwrap();
+                let tx = req.tx.unwrap();
+                let resp = TxEncodeResponse {
+                    tx_bytes: tx.body.unwrap().memo.into_bytes(),
+                };
+                Ok((resp.encode_to_vec(), 7))
+            }
+            "/cosmos.tx.v1beta1.Service/TxDecode" => {
+                let req = TxDecodeRequest::decode(data).unwrap();
+                let resp = TxDecodeResponse {
+                    tx: Some(Tx {
+                        body: Some(TxBody {
+                            memo: String::from_utf8(req.tx_bytes).unwrap(),
+                            ..TxBody::default()
+                        }),
+                        auth_info: None,
+                        signatures: vec![],
+                    }),
+                };
+                Ok((resp.encode_to_vec(), 7))
+            }
+            "/cosmos.tx.v1beta1.Service/TxEncodeAmino" => {
+                let req = TxEncodeAminoRequest::decode(data).unwrap();
+                let resp = TxEncodeAminoResponse {
+                    amino_binary: req.amino_json.into_bytes(),
+                };
+                Ok((resp.encode_to_vec(), 7))
+            }
+            "/cosmos.tx.v1beta1.Service/TxDecodeAmino" => {
+                let req = TxDecodeAminoRequest::decode(data).unwrap();
+                let resp = TxDecodeAminoResponse {
+                    amino_json: String::from_utf8(req.amino_binary).unwrap(),
+                };
+                Ok((resp.encode_to_vec(), 7))
+            }
+            "/cosmos.base.tendermint.v1beta1.Service/ABCIQuery" => {
+                let req = AbciQueryRequest::decode(data).unwrap();
+                let resp = AbciQueryResponse {
+                    code: 0,
+                    key: req.data.clone(),
+                    value: req.path.into_bytes(),
+                    height: req.height,
+                    proof_ops: req.prove.then(|| ProofOps {
+                        ops: vec![ProofOp {
+                            r#type: "ics23:jmt".into(),
+                            key: req.data,
+                            data: vec![1],
+                        }],
+                    }),
+                    ..AbciQueryResponse::default()
+                };
+                Ok((resp.encode_to_vec(), 7))
             }
             SLOW => {
                 std::thread::sleep(Duration::from_millis(1000));
@@ -121,6 +252,162 @@ async fn should_answer_accounts_and_map_query_errors() {
     let (s, v, _) = get(&base, "/cosmos/bank/v1beta1/supply").await;
     assert_eq!(s, 500);
     assert_eq!(v["code"], 2);
+}
+
+async fn post(base: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn should_route_new_auth_and_bank_queries_with_their_requests() {
+    let base = serve(Api::default()).await;
+    let (s, v, h) = get(&base, "/cosmos/auth/v1beta1/module_accounts").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(h[HEIGHT_HEADER], "7");
+    assert_eq!(
+        v,
+        json!({"accounts": [{"@type": "/cosmos.auth.v1beta1.ModuleAccount",
+            "base_account": {"address": "gpu1fee", "pub_key": null, "account_number": "2", "sequence": "0"},
+            "name": "fee_collector", "permissions": []}]})
+    );
+
+    // The bech32 pattern: a bech32 string goes to AddressStringToBytes ...
+    let addr = gpuchain_types::Address([7; 20]).to_string();
+    let (s, v, _) = get(&base, &format!("/cosmos/auth/v1beta1/bech32/{addr}")).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["address_bytes"], B64.encode(addr.as_bytes()));
+    // ... as does a malformed one (for its bech32 error) ...
+    let (_, v, _) = get(&base, "/cosmos/auth/v1beta1/bech32/gpu1notanaddress").await;
+    assert_eq!(v["address_bytes"], B64.encode("gpu1notanaddress"));
+    // ... and base64 of 20 bytes (slashes escaped) to AddressBytesToString.
+    let raw = [0xfbu8; 20];
+    let b64 = B64.encode(raw).replace('/', "%2F").replace('+', "%2B");
+    let (s, v, _) = get(&base, &format!("/cosmos/auth/v1beta1/bech32/{b64}")).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["address_string"], format!("bytes:{}", hex::encode(raw)));
+
+    // address_by_id: the path is the account number; with account_id, the
+    // SDK's request exactly.
+    let (s, v, _) = get(&base, "/cosmos/auth/v1beta1/address_by_id/5").await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v, json!({"account_address": "id=0,account_id=5"}));
+    let (_, v, _) = get(&base, "/cosmos/auth/v1beta1/address_by_id/0?account_id=9").await;
+    assert_eq!(v["account_address"], "id=0,account_id=9");
+    let (s, v, _) = get(&base, "/cosmos/auth/v1beta1/address_by_id/x").await;
+    assert_eq!((s, &v["code"]), (400, &json!(3)), "{v}");
+    let (s, _, _) = get(&base, "/cosmos/auth/v1beta1/address_by_id/-1").await;
+    assert_eq!(s, 400);
+
+    // denom_owners: slashes in the denom, pagination passed on.
+    let (s, v, _) = get(
+        &base,
+        "/cosmos/bank/v1beta1/denom_owners/ibc/ABC?pagination.key=AQI%3D",
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v,
+        json!({"denom_owners": [{"address": "gpu1owner", "balance": {"denom": "ibc/ABC", "amount": "5"}}],
+               "pagination": {"next_key": "AQI=", "total": "1"}})
+    );
+    // The by-query route is wired too (the fake does not answer it: 500).
+    let (s, _, _) = get(
+        &base,
+        "/cosmos/bank/v1beta1/denom_owners_by_query?denom=ugpc",
+    )
+    .await;
+    assert_eq!(s, 500);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn should_route_tx_encode_decode_and_abci_query() {
+    let base = serve(Api::default()).await;
+    let (s, v) = post(
+        &base,
+        "/cosmos/tx/v1beta1/encode",
+        json!({"tx": {"body": {"messages": [], "memo": "hello"}, "auth_info": null, "signatures": []}}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v, json!({"tx_bytes": B64.encode("hello")}));
+    let (s, v) = post(
+        &base,
+        "/cosmos/tx/v1beta1/encode",
+        json!({"tx": {"body": {"messages": [{"@type": "/x.Unknown"}]}}}),
+    )
+    .await;
+    assert_eq!((s, &v["code"]), (400, &json!(3)), "{v}");
+    assert!(v["message"]
+        .as_str()
+        .unwrap()
+        .contains("unable to resolve type URL /x.Unknown"));
+
+    let (s, v) = post(
+        &base,
+        "/cosmos/tx/v1beta1/decode",
+        json!({"tx_bytes": B64.encode("memo!")}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["tx"]["body"]["memo"], "memo!");
+    assert_eq!(v["tx"]["auth_info"], Value::Null);
+    let (s, _) = post(
+        &base,
+        "/cosmos/tx/v1beta1/decode",
+        json!({"tx_bytes": "%%"}),
+    )
+    .await;
+    assert_eq!(s, 400);
+
+    let (s, v) = post(
+        &base,
+        "/cosmos/tx/v1beta1/encode/amino",
+        json!({"amino_json": "{}"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v, json!({"amino_binary": B64.encode("{}")}));
+    let (s, v) = post(
+        &base,
+        "/cosmos/tx/v1beta1/decode/amino",
+        json!({"amino_binary": B64.encode("{\"a\":1}")}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v, json!({"amino_json": "{\"a\":1}"}));
+    let (s, _) = post(
+        &base,
+        "/cosmos/tx/v1beta1/encode/amino",
+        json!({"amino_json": 5}),
+    )
+    .await;
+    assert_eq!(s, 400);
+
+    let (s, v, _) = get(
+        &base,
+        "/cosmos/base/tendermint/v1beta1/abci_query?path=%2Fstore%2Fbank%2Fkey&data=AQI%3D&height=3&prove=true",
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v,
+        json!({"code": 0, "log": "", "info": "", "index": "0", "key": "AQI=",
+               "value": B64.encode("/store/bank/key"),
+               "proof_ops": {"ops": [{"type": "ics23:jmt", "key": "AQI=", "data": "AQ=="}]},
+               "height": "3", "codespace": ""})
+    );
+    let (s, _, _) = get(
+        &base,
+        "/cosmos/base/tendermint/v1beta1/abci_query?path=x&height=y",
+    )
+    .await;
+    assert_eq!(s, 400);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -332,9 +619,11 @@ fn should_map_cosmos_codes_to_grpc_statuses() {
     let e = RestError::from_app(&AppError::sdk(code::NOT_FOUND, "gone"));
     assert_eq!((e.status.as_u16(), e.code), (404, 5));
     for c in [
+        code::TX_DECODE,
         code::INVALID_ADDRESS,
         code::INVALID_COINS,
         code::INVALID_REQUEST,
+        code::TX_TOO_LARGE,
     ] {
         let e = RestError::from_app(&AppError::sdk(c, "bad"));
         assert_eq!((e.status.as_u16(), e.code), (400, 3));

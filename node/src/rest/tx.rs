@@ -1,6 +1,7 @@
 //! `/cosmos/tx/v1beta1/...`: a tx by hash, tx search, broadcast (CometBFT's
-//! `tx`, `tx_search`, `broadcast_tx_*`), simulate (the query service), and
-//! the txs of a block.
+//! `tx`, `tx_search`, `broadcast_tx_*`), simulate and the encode/decode
+//! helpers (protobuf and legacy amino; the query service), and the txs of a
+//! block.
 
 use std::collections::HashMap;
 
@@ -10,13 +11,19 @@ use axum::routing::{get, post};
 use axum::Router;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{
+    SimulateRequest, SimulateResponse, TxDecodeAminoRequest, TxDecodeAminoResponse,
+    TxDecodeRequest, TxDecodeResponse, TxEncodeAminoRequest, TxEncodeAminoResponse,
+    TxEncodeRequest, TxEncodeResponse,
+};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::comet::CometError;
 use super::tendermint::{block, block_id, parse_height};
-use super::{abci, decode_base64, json as j, Params, Reply, RestError, RestResult, RestState};
+use super::{
+    abci, decode_base64, json as j, json_in, Params, Reply, RestError, RestResult, RestState,
+};
 
 /// CometBFT's `tx_search` serves at most 100 per page.
 const MAX_LIMIT: u64 = 100;
@@ -27,6 +34,10 @@ pub fn routes() -> Router<RestState> {
         .route("/cosmos/tx/v1beta1/txs/{hash}", get(get_tx))
         .route("/cosmos/tx/v1beta1/txs/block/{height}", get(block_with_txs))
         .route("/cosmos/tx/v1beta1/simulate", post(simulate))
+        .route("/cosmos/tx/v1beta1/encode", post(encode))
+        .route("/cosmos/tx/v1beta1/encode/amino", post(encode_amino))
+        .route("/cosmos/tx/v1beta1/decode", post(decode))
+        .route("/cosmos/tx/v1beta1/decode/amino", post(decode_amino))
 }
 
 /// A JSON request body; malformed JSON is 400 InvalidArgument.
@@ -39,12 +50,28 @@ fn body_json(body: &Bytes) -> Result<Value, RestError> {
 }
 
 fn tx_bytes_of(body: &Value) -> Result<Vec<u8>, RestError> {
-    match &body["tx_bytes"] {
+    bytes_field(body, "tx_bytes")
+}
+
+/// A bytes field of a JSON body (proto or lowerCamel name): base64, empty
+/// when absent.
+fn bytes_field(body: &Value, name: &str) -> Result<Vec<u8>, RestError> {
+    let camel = match name {
+        "tx_bytes" => "txBytes",
+        "amino_binary" => "aminoBinary",
+        other => other,
+    };
+    let v = match &body[name] {
+        Value::Null => &body[camel],
+        v => v,
+    };
+    match v {
         Value::Null => Ok(Vec::new()),
-        Value::String(s) => {
-            decode_base64(s).ok_or_else(|| RestError::bad_request("tx_bytes: illegal base64 data"))
-        }
-        _ => Err(RestError::bad_request("tx_bytes must be a base64 string")),
+        Value::String(s) => decode_base64(s)
+            .ok_or_else(|| RestError::bad_request(format!("{name}: illegal base64 data"))),
+        _ => Err(RestError::bad_request(format!(
+            "{name} must be a base64 string"
+        ))),
     }
 }
 
@@ -327,4 +354,73 @@ async fn block_with_txs(
         "block": block(&b["block"], false)?,
         "pagination": {"next_key": null, "total": all.len().to_string()},
     })))
+}
+
+/// `POST /encode {tx}` -> `{tx_bytes}`: a `Tx` in the gateway's JSON to
+/// its `TxRaw` bytes.
+async fn encode(State(st): State<RestState>, body: Bytes) -> RestResult {
+    let body = body_json(&body)?;
+    let tx = match &body["tx"] {
+        Value::Null => None,
+        v => Some(json_in::tx(v).map_err(RestError::bad_request)?),
+    };
+    let (r, h): (TxEncodeResponse, _) = abci(
+        &st,
+        "/cosmos.tx.v1beta1.Service/TxEncode",
+        &TxEncodeRequest { tx },
+        0,
+    )
+    .await?;
+    Ok(Reply::at(json!({"tx_bytes": j::bytes(&r.tx_bytes)}), h))
+}
+
+/// `POST /decode {tx_bytes}` -> `{tx}`.
+async fn decode(State(st): State<RestState>, body: Bytes) -> RestResult {
+    let body = body_json(&body)?;
+    let tx_bytes = tx_bytes_of(&body)?;
+    let (r, h): (TxDecodeResponse, _) = abci(
+        &st,
+        "/cosmos.tx.v1beta1.Service/TxDecode",
+        &TxDecodeRequest { tx_bytes },
+        0,
+    )
+    .await?;
+    let tx = r.tx.as_ref().map(j::tx).unwrap_or(Value::Null);
+    Ok(Reply::at(json!({ "tx": tx }), h))
+}
+
+/// `POST /encode/amino {amino_json}` -> `{amino_binary}`: a legacy
+/// `StdTx`'s amino JSON (a string) to its amino binary.
+async fn encode_amino(State(st): State<RestState>, body: Bytes) -> RestResult {
+    let body = body_json(&body)?;
+    let amino_json = match (&body["amino_json"], &body["aminoJson"]) {
+        (Value::String(s), _) | (Value::Null, Value::String(s)) => s.clone(),
+        (Value::Null, Value::Null) => String::new(),
+        _ => return Err(RestError::bad_request("amino_json must be a string")),
+    };
+    let (r, h): (TxEncodeAminoResponse, _) = abci(
+        &st,
+        "/cosmos.tx.v1beta1.Service/TxEncodeAmino",
+        &TxEncodeAminoRequest { amino_json },
+        0,
+    )
+    .await?;
+    Ok(Reply::at(
+        json!({"amino_binary": j::bytes(&r.amino_binary)}),
+        h,
+    ))
+}
+
+/// `POST /decode/amino {amino_binary}` -> `{amino_json}`.
+async fn decode_amino(State(st): State<RestState>, body: Bytes) -> RestResult {
+    let body = body_json(&body)?;
+    let amino_binary = bytes_field(&body, "amino_binary")?;
+    let (r, h): (TxDecodeAminoResponse, _) = abci(
+        &st,
+        "/cosmos.tx.v1beta1.Service/TxDecodeAmino",
+        &TxDecodeAminoRequest { amino_binary },
+        0,
+    )
+    .await?;
+    Ok(Reply::at(json!({"amino_json": r.amino_json}), h))
 }
