@@ -62,11 +62,15 @@ impl Chain {
             &genesis["app_state"],
         )
         .map_err(|e| anyhow!("{e}"))?;
-        Ok(Self {
+        let mut chain = Self {
             app,
             chain_id: chain_id.into(),
             _dir: dir,
-        })
+        };
+        // Genesis is written to disk with the first block's commit: do that
+        // before anything is timed.
+        chain.block(1, &[])?;
+        Ok(chain)
     }
 
     pub fn chain_id(&self) -> &str {

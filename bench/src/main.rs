@@ -76,7 +76,7 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64) -> Result<()> {
     let txs = gen.sends(0, senders, chain.chain_id());
     let start = Instant::now();
     for (i, block) in txs.chunks(block_txs as usize).enumerate() {
-        let out = chain.block(i as u64 + 1, block)?;
+        let out = chain.block(i as u64 + 2, block)?;
         if let Some(bad) = out.tx_results.iter().find(|r| r.code != 0) {
             bail!("tx failed in block: {} {}", bad.code, bad.log);
         }
