@@ -41,6 +41,9 @@ pub struct App {
     /// What CheckTx has done since the last commit (sequences, fees).
     check_changes: Changes,
     sig_cache: SigCache,
+    /// The context CheckTx runs in (chain id, next height, last block time),
+    /// read from the store once per commit instead of once per tx.
+    check_ctx: Option<BlockContext>,
 }
 
 impl App {
@@ -51,6 +54,7 @@ impl App {
             config,
             check_changes: Changes::default(),
             sig_cache: SigCache::default(),
+            check_ctx: None,
         }
     }
 
@@ -101,6 +105,7 @@ impl App {
             ));
         }
         self.storage.discard_pending();
+        self.check_ctx = None;
         let ctx = BlockContext {
             chain_id: chain_id.to_string(),
             height: 0,
@@ -147,19 +152,31 @@ impl App {
         Ok(())
     }
 
-    pub fn check_tx(&mut self, tx: &[u8]) -> AppResult<TxOutcome> {
-        let chain_id = self.chain_id()?;
+    fn load_check_ctx(&self) -> AppResult<BlockContext> {
         let time = self.last_block_time()?;
-        let ctx = BlockContext {
-            chain_id,
+        Ok(BlockContext {
+            chain_id: self.chain_id()?,
             height: self.storage.committed_height()?.saturating_add(1),
             time_secs: time.secs,
             time_nanos: time.nanos,
+        })
+    }
+
+    pub fn check_tx(&mut self, tx: &[u8]) -> AppResult<TxOutcome> {
+        let ctx = match self.check_ctx.take() {
+            Some(c) => c,
+            None => self.load_check_ctx()?,
         };
+        let outcome = self.check_tx_in(&ctx, tx);
+        self.check_ctx = Some(ctx);
+        outcome
+    }
+
+    fn check_tx_in(&mut self, ctx: &BlockContext, tx: &[u8]) -> AppResult<TxOutcome> {
         let env = TxEnv {
             router: &self.router,
             sig_cache: Some(&self.sig_cache),
-            ctx: &ctx,
+            ctx,
             min_gas_prices: &self.config.min_gas_prices,
             max_tx_bytes: self.config.max_tx_bytes,
         };
@@ -239,6 +256,7 @@ impl App {
     pub fn commit(&mut self) -> AppResult<u64> {
         self.storage.commit()?;
         self.check_changes = Changes::default();
+        self.check_ctx = None;
         Ok(self.storage.committed_height()?)
     }
 }
