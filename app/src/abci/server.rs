@@ -136,6 +136,12 @@ fn serve_conn(handler: &Handler, reader: impl Read, writer: impl Write) -> io::R
             batch.push(read_frame(&mut reader)?);
         }
         let n = batch.len();
+        let has_flush = batch.iter().any(|r| {
+            matches!(
+                r.value,
+                Some(tendermint_proto::abci::request::Value::Flush(_))
+            )
+        });
         let responses = catch_unwind(AssertUnwindSafe(|| handler.handle_batch(batch)))
             .unwrap_or_else(|_| {
                 let panicked = Response {
@@ -150,7 +156,7 @@ fn serve_conn(handler: &Handler, reader: impl Read, writer: impl Write) -> io::R
         }
         // Answer before blocking on the next read: CometBFT waits on the
         // responses it flushed for.
-        if reader.buffer().is_empty() {
+        if has_flush || reader.buffer().is_empty() {
             writer.flush()?;
         }
     }
