@@ -160,10 +160,13 @@ pub fn run(cli: &Cli, a: &StartArgs) -> Result<()> {
             .arg("--home")
             .arg(home)
             .stdin(Stdio::null());
+        // If gpuchaind dies without shutting down (a crash, SIGKILL), cometbft
+        // is killed too: its graceful stop can hang once its app is gone, and
+        // CometBFT recovers from a hard kill by design (WAL, replay).
         // SAFETY: prctl is async-signal-safe and touches only the child.
         unsafe {
             cmd.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
@@ -183,10 +186,7 @@ pub fn run(cli: &Cli, a: &StartArgs) -> Result<()> {
         if term.load(Ordering::Relaxed) {
             info!("shutting down");
             if let Some(c) = child.as_mut() {
-                unsafe {
-                    libc::kill(c.id() as i32, libc::SIGTERM);
-                }
-                let _ = c.wait();
+                stop_child(c, COMET_STOP_TIMEOUT);
             }
             return Ok(());
         }
@@ -228,6 +228,27 @@ fn start_rest(
         .with_context(|| format!("starting the REST API on {}", app_toml.api.address))?;
     info!(%addr, cometbft_rpc = %rpc_laddr, "REST API listening");
     Ok(())
+}
+
+/// How long cometbft may take to stop gracefully before it is killed.
+const COMET_STOP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// SIGTERM, then SIGKILL if the child has not exited within `timeout`.
+fn stop_child(c: &mut std::process::Child, timeout: Duration) {
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(c.id() as i32, libc::SIGTERM);
+    }
+    let start = std::time::Instant::now();
+    while start.elapsed() < timeout {
+        if let Ok(Some(_)) = c.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    warn!("cometbft did not stop within {timeout:?}; killing it");
+    let _ = c.kill();
+    let _ = c.wait();
 }
 
 fn init_logging(level: &str, json: bool) {
