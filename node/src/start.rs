@@ -263,3 +263,42 @@ fn init_logging(level: &str, json: bool) {
         builder.init();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn should_kill_a_child_that_ignores_sigterm_after_the_timeout() {
+        let mut child = Command::new("bash")
+            .args(["-c", "trap '' TERM; sleep 60"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let start = std::time::Instant::now();
+        stop_child(&mut child, Duration::from_millis(500));
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert!(child.try_wait().unwrap().is_some(), "child still running");
+    }
+
+    #[test]
+    fn should_stop_a_child_that_honours_sigterm_at_once() {
+        let mut child = Command::new("sleep").arg("60").spawn().unwrap();
+        let start = std::time::Instant::now();
+        stop_child(&mut child, Duration::from_secs(10));
+        assert!(start.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn should_derive_the_node_id_cometbft_shows() {
+        // A node_key.json made by `cometbft init` (v0.38.17) and what
+        // `cometbft show-node-id` printed for it.
+        let key = "Pk+RVqBGp2QQEBXUKTaJEZCvP53KUqItLeckxZJDp+TcYHorRNrApfenjC/WrgKDkioTXfSk3uWw1WQXsK0dQA==";
+        assert_eq!(
+            node_id_from_key(key).unwrap(),
+            "0f5fbc2a5f4d3f89e2f9d4df893ba29e457a8b84"
+        );
+        assert!(node_id_from_key("not base64!").is_none());
+        assert!(node_id_from_key("AAAA").is_none());
+    }
+}
