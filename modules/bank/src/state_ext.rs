@@ -120,34 +120,35 @@ fn denom_owner_index(state: &dyn StateRead) -> AppResult<Vec<(String, Address)>>
 
 /// Marks the nv indexes as built at [`state_key::nv::INDEXES_VERSION`].
 pub(crate) fn set_nv_indexes_version(state: &mut dyn StateWrite) -> AppResult<()> {
-    state.nv_put(
+    gpuchain_store::mark_nv_index_version(
+        state,
         state_key::nv::indexes_version(),
-        state_key::nv::INDEXES_VERSION.to_be_bytes().to_vec(),
+        state_key::nv::INDEXES_VERSION,
     )?;
     Ok(())
 }
 
 /// Builds the non-verifiable indexes from the balances when this node has
 /// not built them at the current version (state written before the index
-/// existed). Cheap when they are: one nv read. Returns whether it rebuilt.
+/// existed). Returns whether it rebuilt.
 pub(crate) fn ensure_nv_indexes(state: &mut dyn StateWrite) -> AppResult<bool> {
-    let want = state_key::nv::INDEXES_VERSION.to_be_bytes();
-    if state.nv_get(&state_key::nv::indexes_version())?.as_deref() == Some(&want[..]) {
-        return Ok(false);
-    }
-    for (key, _) in state.nv_prefix(&state_key::nv::denom_owners::prefix())? {
-        state.nv_delete(key)?;
-    }
-    for (address, denom, amount) in every_balance(state)? {
-        if amount != 0 {
-            state.nv_put(
-                state_key::nv::denom_owners::by_denom_address(&denom, &address),
-                Vec::new(),
-            )?;
-        }
-    }
-    set_nv_indexes_version(state)?;
-    Ok(true)
+    gpuchain_store::rebuild_nv_index_once(
+        state,
+        state_key::nv::indexes_version(),
+        state_key::nv::INDEXES_VERSION,
+        &state_key::nv::denom_owners::prefix(),
+        |state| -> AppResult<()> {
+            for (address, denom, amount) in every_balance(state)? {
+                if amount != 0 {
+                    state.nv_put(
+                        state_key::nv::denom_owners::by_denom_address(&denom, &address),
+                        Vec::new(),
+                    )?;
+                }
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Every stored balance: `(address, denom, raw amount)`, in key order.
