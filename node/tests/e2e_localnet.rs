@@ -140,19 +140,7 @@ impl Localnet {
     }
 
     fn rpc(&self, i: usize, method: &str, params: Value) -> Result<Value, String> {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let resp: Value = self
-            .http
-            .post(format!("http://127.0.0.1:{}", self.nodes[i].rpc_port))
-            .json(&body)
-            .send()
-            .map_err(|e| e.to_string())?
-            .json()
-            .map_err(|e| e.to_string())?;
-        if let Some(e) = resp.get("error") {
-            return Err(e.to_string());
-        }
-        Ok(resp["result"].clone())
+        common::rpc_call(&self.http, self.nodes[i].rpc_port, method, params)
     }
 
     fn height(&self, i: usize) -> Option<u64> {

@@ -230,19 +230,7 @@ impl Node {
     }
 
     pub fn rpc(&self, method: &str, params: Value) -> Result<Value, String> {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let resp: Value = self
-            .http
-            .post(format!("http://127.0.0.1:{}", self.rpc_port))
-            .json(&body)
-            .send()
-            .map_err(|e| e.to_string())?
-            .json()
-            .map_err(|e| e.to_string())?;
-        if let Some(e) = resp.get("error") {
-            return Err(e.to_string());
-        }
-        Ok(resp["result"].clone())
+        rpc_call(&self.http, self.rpc_port, method, params)
     }
 
     pub fn status(&self) -> Result<Value, String> {
@@ -422,4 +410,25 @@ pub fn enable_rest_api(node: &Node, cors_origins: &[&str]) -> String {
     doc["api"]["cors-allowed-origins"] = toml_edit::value(origins);
     std::fs::write(&app, doc.to_string()).unwrap();
     format!("http://127.0.0.1:{port}")
+}
+
+/// One CometBFT JSON-RPC call on a loopback port: the result, or the error.
+pub fn rpc_call(
+    http: &reqwest::blocking::Client,
+    port: u16,
+    method: &str,
+    params: Value,
+) -> Result<Value, String> {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let resp: Value = http
+        .post(format!("http://127.0.0.1:{port}"))
+        .json(&body)
+        .send()
+        .map_err(|e| e.to_string())?
+        .json()
+        .map_err(|e| e.to_string())?;
+    if let Some(e) = resp.get("error") {
+        return Err(e.to_string());
+    }
+    Ok(resp["result"].clone())
 }
