@@ -29,4 +29,10 @@ impl StateRead for AtHeight<'_> {
     fn nv_prefix(&self, _: &[u8]) -> Result<KvPairs, StoreError> {
         Err(unsupported())
     }
+    fn range(&self, _: &[u8], _: Option<&[u8]>, _: usize) -> Result<KvPairs, StoreError> {
+        Err(unsupported())
+    }
+    fn nv_range(&self, _: &[u8], _: Option<&[u8]>, _: usize) -> Result<KvPairs, StoreError> {
+        Err(unsupported())
+    }
 }

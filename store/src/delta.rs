@@ -140,7 +140,68 @@ pub(crate) fn merge_prefix(below: KvPairs, writes: &WriteSet, prefix: &[u8]) -> 
     merged.into_iter().collect()
 }
 
+/// A bounded range read through write layers (lowest first) over a base:
+/// the base is asked for `limit` plus as many pairs as the layers write in
+/// the range, since each write can hide at most one base pair; so the first
+/// `limit` merged pairs are exact while the work stays O(limit + writes).
+pub(crate) fn range_through(
+    layers: &[&WriteSet],
+    start: &[u8],
+    end: Option<&[u8]>,
+    limit: usize,
+    base: impl FnOnce(usize) -> Result<KvPairs, StoreError>,
+) -> Result<KvPairs, StoreError> {
+    let in_range = |w: &&WriteSet| -> usize {
+        match end {
+            Some(end) if end <= start => 0,
+            Some(end) => w.range(start.to_vec()..end.to_vec()).count(),
+            None => w.range(start.to_vec()..).count(),
+        }
+    };
+    let extra = layers
+        .iter()
+        .map(in_range)
+        .fold(0usize, usize::saturating_add);
+    let mut merged: BTreeMap<Vec<u8>, Vec<u8>> =
+        base(limit.saturating_add(extra))?.into_iter().collect();
+    for w in layers {
+        let writes = match end {
+            Some(end) if end <= start => continue,
+            Some(end) => w.range(start.to_vec()..end.to_vec()),
+            None => w.range(start.to_vec()..),
+        };
+        for (k, v) in writes {
+            match v {
+                Some(v) => merged.insert(k.clone(), v.clone()),
+                None => merged.remove(k),
+            };
+        }
+    }
+    Ok(merged.into_iter().take(limit).collect())
+}
+
 impl StateRead for Delta<'_> {
+    fn range(&self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<KvPairs, StoreError> {
+        let items = range_through(&[&self.changes.state], start, end, limit, |n| {
+            self.base.range(start, end, n)
+        })?;
+        self.charge_iter(&items)?;
+        Ok(items)
+    }
+
+    fn nv_range(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<KvPairs, StoreError> {
+        let items = range_through(&[&self.changes.nv], start, end, limit, |n| {
+            self.base.nv_range(start, end, n)
+        })?;
+        self.charge_iter(&items)?;
+        Ok(items)
+    }
+
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let v = lookup(&self.changes.state, key, || self.base.get(key))?;
         self.charge_read(key, v.as_ref())?;
@@ -225,6 +286,27 @@ mod tests {
         let items = block.prefix(b"a/").unwrap();
         assert_eq!(items, vec![(b"a/3".to_vec(), b"z".to_vec())]);
         assert_eq!(block.changes().events, vec![Event::new("kept")]);
+    }
+
+    #[test]
+    fn should_return_first_pairs_of_range_through_layers_when_limited() {
+        let mut block = Delta::new(&Empty);
+        for k in [b"d/1", b"d/2", b"d/3", b"d/4", b"e/1"] {
+            block.nv_put(k.to_vec(), b"v".to_vec()).unwrap();
+        }
+        let mut tx = Delta::new(&block);
+        tx.nv_delete(b"d/1".to_vec()).unwrap();
+        tx.nv_delete(b"d/2".to_vec()).unwrap();
+        tx.nv_put(b"d/0".to_vec(), b"n".to_vec()).unwrap();
+        let keys = |v: KvPairs| v.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(
+            keys(tx.nv_range(b"d/", Some(b"e/"), 2).unwrap()),
+            vec![b"d/0".to_vec(), b"d/3".to_vec()]
+        );
+        assert_eq!(keys(tx.nv_range(b"d/", Some(b"e/"), 10).unwrap()).len(), 3);
+        assert_eq!(keys(tx.nv_range(b"d/4", None, 10).unwrap()).len(), 2);
+        assert!(tx.nv_range(b"e/", Some(b"d/"), 10).unwrap().is_empty());
+        assert!(tx.range(b"d/", None, 10).unwrap().is_empty());
     }
 
     #[test]

@@ -15,6 +15,17 @@ pub trait StateRead {
     fn prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError>;
     fn nv_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     fn nv_prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError>;
+    /// At most `limit` pairs with `start <= key < end` (no `end`: to the
+    /// last key), in key order. Ordered indexes (due times, prices) read
+    /// only the first few entries this way, never the whole index.
+    fn range(&self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<KvPairs, StoreError>;
+    /// [`StateRead::range`] over the non-verifiable store.
+    fn nv_range(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<KvPairs, StoreError>;
 }
 
 /// Write access: writes and events land in a [`crate::Delta`] and reach disk
@@ -42,6 +53,12 @@ impl StateRead for EmptyState {
         Ok(None)
     }
     fn nv_prefix(&self, _: &[u8]) -> Result<KvPairs, StoreError> {
+        Ok(Vec::new())
+    }
+    fn range(&self, _: &[u8], _: Option<&[u8]>, _: usize) -> Result<KvPairs, StoreError> {
+        Ok(Vec::new())
+    }
+    fn nv_range(&self, _: &[u8], _: Option<&[u8]>, _: usize) -> Result<KvPairs, StoreError> {
         Ok(Vec::new())
     }
 }

@@ -13,7 +13,7 @@ use jmt::{KeyHash, Sha256Jmt, Version};
 use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
 use sha2::Sha256;
 
-use crate::delta::{merge_prefix, Changes};
+use crate::delta::{merge_prefix, range_through, Changes, WriteSet};
 use crate::state::{KvPair, KvPairs, StateRead};
 use crate::tree::{encode_value, value_key, PendingVersion, TreeView};
 use crate::StoreError;
@@ -90,6 +90,31 @@ impl Src<'_> {
                 break;
             };
             if !k.starts_with(prefix) {
+                break;
+            }
+            out.push((k.to_vec(), v.to_vec()));
+            it.next();
+        }
+        it.status()?;
+        Ok(out)
+    }
+
+    /// At most `limit` pairs in `[start, end)`, in key order.
+    pub fn scan_range(
+        &self,
+        cf_name: &str,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<KvPairs, StoreError> {
+        let mut it = self.raw_iter(cf_name)?;
+        it.seek(start);
+        let mut out = Vec::new();
+        while it.valid() && out.len() < limit {
+            let (Some(k), Some(v)) = (it.key(), it.value()) else {
+                break;
+            };
+            if end.is_some_and(|end| k >= end) {
                 break;
             }
             out.push((k.to_vec(), v.to_vec()));
@@ -385,6 +410,25 @@ impl StateRead for Storage {
         }
         Ok(items)
     }
+
+    fn range(&self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<KvPairs, StoreError> {
+        let layers: Vec<&WriteSet> = self.pending.iter().map(|p| &p.state).collect();
+        range_through(&layers, start, end, limit, |n| {
+            Src::Db(&self.db).scan_range(cf::STATE, start, end, n)
+        })
+    }
+
+    fn nv_range(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<KvPairs, StoreError> {
+        let layers: Vec<&WriteSet> = self.pending.iter().map(|p| &p.nv).collect();
+        range_through(&layers, start, end, limit, |n| {
+            Src::Db(&self.db).scan_range(cf::NV, start, end, n)
+        })
+    }
 }
 
 /// Reads committed state from any thread, each read through one consistent
@@ -489,5 +533,16 @@ impl StateRead for CommittedView<'_> {
     }
     fn nv_prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError> {
         self.src().scan(cf::NV, prefix)
+    }
+    fn range(&self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<KvPairs, StoreError> {
+        self.src().scan_range(cf::STATE, start, end, limit)
+    }
+    fn nv_range(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<KvPairs, StoreError> {
+        self.src().scan_range(cf::NV, start, end, limit)
     }
 }

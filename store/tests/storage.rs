@@ -169,3 +169,35 @@ fn should_keep_nonverifiable_writes_out_of_the_app_hash() {
     assert_eq!(a.nv_get(b"index/1").unwrap(), Some(b"x".to_vec()));
     assert_eq!(a.nv_prefix(b"index/").unwrap().len(), 1);
 }
+
+#[test]
+fn should_read_bounded_ranges_through_pending_versions_and_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(dir.path(), 0);
+    let mut c = changes(&[("r/1", Some("a")), ("r/2", Some("b")), ("r/3", Some("c"))]);
+    c.nv.insert(b"i/5".to_vec(), Some(b"x".to_vec()));
+    c.nv.insert(b"i/7".to_vec(), Some(b"y".to_vec()));
+    s.prepare(0, c).unwrap();
+    s.commit().unwrap();
+    // A pending version deletes r/1 and adds r/0: the first two of the
+    // range must come from both the pending writes and the disk.
+    let mut c = changes(&[("r/1", None), ("r/0", Some("z"))]);
+    c.nv.insert(b"i/5".to_vec(), None);
+    s.prepare(1, c).unwrap();
+    let keys = |v: gpuchain_store::KvPairs| {
+        v.into_iter()
+            .map(|(k, _)| String::from_utf8(k).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys(s.range(b"r/", Some(b"r0"), 2).unwrap()),
+        ["r/0", "r/2"]
+    );
+    assert_eq!(keys(s.range(b"r/2", None, 9).unwrap()), ["r/2", "r/3"]);
+    assert_eq!(keys(s.nv_range(b"i/", Some(b"i0"), 9).unwrap()), ["i/7"]);
+    s.commit().unwrap();
+    let reader = s.reader();
+    let view = reader.view();
+    assert_eq!(keys(view.range(b"r/", None, 1).unwrap()), ["r/0"]);
+    assert_eq!(keys(view.nv_range(b"i/", None, 9).unwrap()), ["i/7"]);
+}

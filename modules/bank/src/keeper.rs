@@ -18,12 +18,25 @@ pub const FEE_COLLECTOR: &str = "fee_collector";
 /// The names of the module accounts this chain knows. Their addresses get no
 /// `BaseAccount` when they receive coins, and they cannot receive coins
 /// through `MsgSend`/`MsgMultiSend` (the SDK's blocked addresses).
-pub const MODULE_ACCOUNTS: &[&str] = &[FEE_COLLECTOR];
+pub const MODULE_ACCOUNTS: &[&str] = &[FEE_COLLECTOR, ESCROW, DISTRIBUTION, ATTESTATION];
+
+/// Holds every lease and order deposit (the escrow module's account).
+pub const ESCROW: &str = "escrow";
+/// Holds the community pool (the market's take), as in the SDK's
+/// distribution module; spent by no one until governance exists.
+pub const DISTRIBUTION: &str = "distribution";
+/// Holds the providers' bonds (the attestation module's account).
+pub const ATTESTATION: &str = "attestation";
 
 /// Each of [`MODULE_ACCOUNTS`] with its permissions (the SDK's `maccPerms`;
 /// the fee collector has none), which the app registers with auth for its
 /// `ModuleAccounts` query.
-pub const MODULE_ACCOUNT_PERMISSIONS: &[(&str, &[&str])] = &[(FEE_COLLECTOR, &[])];
+pub const MODULE_ACCOUNT_PERMISSIONS: &[(&str, &[&str])] = &[
+    (FEE_COLLECTOR, &[]),
+    (ESCROW, &[]),
+    (DISTRIBUTION, &[]),
+    (ATTESTATION, &[]),
+];
 
 /// The fee collector's address: `Address::module("fee_collector")`.
 pub fn fee_collector() -> Address {

@@ -45,7 +45,8 @@ pub use error::BankError;
 pub use genesis::{add_genesis_balance, default_genesis, ugpc_metadata, GenesisState};
 pub use keeper::{
     burn, fee_collector, is_blocked_address, is_module_account, send_coins, send_coins_from_module,
-    send_coins_to_module, FEE_COLLECTOR, MODULE_ACCOUNTS, MODULE_ACCOUNT_PERMISSIONS,
+    send_coins_to_module, ATTESTATION, DISTRIBUTION, ESCROW, FEE_COLLECTOR, MODULE_ACCOUNTS,
+    MODULE_ACCOUNT_PERMISSIONS,
 };
 pub use msg::multi_send::MultiSend;
 pub use msg::send::Send;
