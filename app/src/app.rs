@@ -111,6 +111,7 @@ impl App {
             height: 0,
             time_secs: time.secs,
             time_nanos: time.nanos,
+            block_hash: Vec::new(),
         };
         let changes = {
             let mut state = Delta::new(&self.storage);
@@ -159,6 +160,7 @@ impl App {
             height: self.storage.committed_height()?.saturating_add(1),
             time_secs: time.secs,
             time_nanos: time.nanos,
+            block_hash: Vec::new(),
         })
     }
 
@@ -194,6 +196,7 @@ impl App {
         &mut self,
         height: u64,
         time: BlockTime,
+        block_hash: &[u8],
         txs: &[Vec<u8>],
     ) -> AppResult<BlockOutcome> {
         let ctx = BlockContext {
@@ -201,6 +204,7 @@ impl App {
             height,
             time_secs: time.secs,
             time_nanos: time.nanos,
+            block_hash: block_hash.to_vec(),
         };
         // A height executed before (a replaced proposal) is executed anew.
         self.storage.discard_pending_from(height);

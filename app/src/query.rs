@@ -304,6 +304,7 @@ impl QueryService {
             height: view.height()?.saturating_add(1),
             time_secs: time.secs,
             time_nanos: time.nanos,
+            block_hash: Vec::new(),
         };
         let env = TxEnv {
             router: &self.router,

@@ -84,7 +84,7 @@ impl Chain {
         };
         let out = self
             .app
-            .finalize_block(height, t, txs)
+            .finalize_block(height, t, &height.to_be_bytes(), txs)
             .map_err(|e| anyhow!("{e}"))?;
         self.app.commit().map_err(|e| anyhow!("{e}"))?;
         Ok(out)

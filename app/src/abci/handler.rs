@@ -127,7 +127,7 @@ impl Handler {
                 let height = u64::try_from(b.height).unwrap_or(0);
                 match self
                     .app()
-                    .finalize_block(height, convert::time(b.time), &txs)
+                    .finalize_block(height, convert::time(b.time), &b.hash, &txs)
                 {
                     Ok(out) => {
                         let failed = out.tx_results.iter().filter(|r| r.code != 0).count();

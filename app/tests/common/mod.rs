@@ -195,6 +195,12 @@ pub fn block_time(height: u64) -> BlockTime {
     }
 }
 
+/// A stand-in for CometBFT's block hash at `height`: distinct per height.
+pub fn block_hash(height: u64) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(height.to_be_bytes()).to_vec()
+}
+
 pub fn app_config() -> AppConfig {
     AppConfig {
         min_gas_prices: MinGasPrices::parse(MIN_GAS_PRICES).expect("min gas prices"),
@@ -269,7 +275,7 @@ impl TestChain {
         let height = self.height + 1;
         let out = self
             .app
-            .finalize_block(height, block_time(height), txs)
+            .finalize_block(height, block_time(height), &block_hash(height), txs)
             .expect("finalize block");
         assert_eq!(out.tx_results.len(), txs.len());
         self.app

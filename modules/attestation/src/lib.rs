@@ -1,0 +1,1 @@
+//! gpuchain's `attestation` module: providers, bonds, agents, inventory reports and GPU challenges (../shared/spec/attestation.md).
