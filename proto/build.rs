@@ -33,8 +33,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", f.display());
     }
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    let mut descriptor = Vec::new();
     if !files.is_empty() {
         let fds = protox::compile(&files, [".", "third_party"])?;
+        // Kept for clients that render messages as JSON by reflection (REST).
+        descriptor = prost::Message::encode_to_vec(&fds);
         prost_build::Config::new()
             .btree_map(["."])
             .extern_path(
@@ -47,6 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
             .compile_fds(fds)?;
     }
+    std::fs::write(out.join("descriptor.bin"), descriptor)?;
     // Every package lib.rs includes exists even before its .proto does.
     for pkg in PACKAGES {
         let path = out.join(format!("{pkg}.rs"));

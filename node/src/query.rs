@@ -24,6 +24,16 @@ pub enum QueryCommand {
     /// Auth module queries.
     #[command(subcommand)]
     Auth(AuthQuery),
+    /// Market queries: offers, orders, leases, summary (`query market --help`).
+    #[command(disable_help_flag = true)]
+    Market(crate::tx::ModuleArgs),
+    /// Escrow queries: accounts (`query escrow --help`).
+    #[command(disable_help_flag = true)]
+    Escrow(crate::tx::ModuleArgs),
+    /// Attestation queries: providers, GPUs, challenges
+    /// (`query attestation --help`).
+    #[command(disable_help_flag = true)]
+    Attestation(crate::tx::ModuleArgs),
     /// A committed tx by hash.
     Tx {
         hash: String,
@@ -85,6 +95,9 @@ pub fn account_json(acc: &BaseAccount) -> Value {
 
 pub fn run(cli: &Cli, cmd: &QueryCommand) -> Result<()> {
     match cmd {
+        QueryCommand::Market(a) => crate::module_cli::run_query(cli, "market", &a.args)?,
+        QueryCommand::Escrow(a) => crate::module_cli::run_query(cli, "escrow", &a.args)?,
+        QueryCommand::Attestation(a) => crate::module_cli::run_query(cli, "attestation", &a.args)?,
         QueryCommand::Bank(BankQuery::Balances { address, node }) => {
             let addr = Address::from_bech32(address).map_err(|e| anyhow::anyhow!("{e}"))?;
             let rpc = Rpc::new(node)?;

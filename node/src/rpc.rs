@@ -75,9 +75,14 @@ impl Rpc {
 
     /// An ABCI query; a non-zero code is returned as a [`QueryError`].
     pub fn abci_query(&self, path: &str, data: &[u8]) -> Result<Vec<u8>> {
+        self.abci_query_at(path, data, 0)
+    }
+
+    /// An ABCI query at `height` (0: the latest).
+    pub fn abci_query_at(&self, path: &str, data: &[u8], height: u64) -> Result<Vec<u8>> {
         let r = self.call(
             "abci_query",
-            json!({"path": path, "data": hex::encode(data), "height": "0", "prove": false}),
+            json!({"path": path, "data": hex::encode(data), "height": height.to_string(), "prove": false}),
         )?;
         let resp = &r["response"];
         let code = resp["code"].as_u64().unwrap_or(0);

@@ -30,6 +30,20 @@ pub enum TxCommand {
     /// Bank module transactions.
     #[command(subcommand)]
     Bank(BankTx),
+    /// Market transactions: offers, orders, leases (`tx market --help`).
+    #[command(disable_help_flag = true)]
+    Market(ModuleArgs),
+    /// Attestation transactions: providers, bonds, agents, inventory,
+    /// challenges (`tx attestation --help`).
+    #[command(disable_help_flag = true)]
+    Attestation(ModuleArgs),
+}
+
+/// Everything after `tx <module>`, parsed by [`crate::module_cli`].
+#[derive(Args, Debug, Clone)]
+pub struct ModuleArgs {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub args: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -73,6 +87,8 @@ pub struct TxFlags {
 
 pub fn run(cli: &Cli, cmd: &TxCommand) -> Result<()> {
     match cmd {
+        TxCommand::Market(a) => crate::module_cli::run_tx(cli, "market", &a.args),
+        TxCommand::Attestation(a) => crate::module_cli::run_tx(cli, "attestation", &a.args),
         TxCommand::Bank(BankTx::Send {
             from,
             to,
@@ -94,20 +110,31 @@ pub fn run(cli: &Cli, cmd: &TxCommand) -> Result<()> {
                 type_url: "/cosmos.bank.v1beta1.MsgSend".into(),
                 value: msg.encode_to_vec(),
             };
-            let mut result = sign_and_broadcast(&key, vec![any], flags)?;
-            if cli.output == output::OutputFormat::Text {
-                // The events are in `query tx HASH` and in --output json.
-                if let Some(m) = result.as_object_mut() {
-                    m.remove("events");
-                }
-            }
-            output::print(cli.output, &result);
-            if result["code"].as_u64().unwrap_or(0) != 0 {
-                std::process::exit(1);
-            }
-            Ok(())
+            broadcast_and_print(cli, &key, vec![any], flags)
         }
     }
+}
+
+/// Signs, broadcasts, waits and prints the result; exits 1 when the tx
+/// failed.
+pub fn broadcast_and_print(
+    cli: &Cli,
+    key: &SecretKey,
+    msgs: Vec<Any>,
+    flags: &TxFlags,
+) -> Result<()> {
+    let mut result = sign_and_broadcast(key, msgs, flags)?;
+    if cli.output == output::OutputFormat::Text {
+        // The events are in `query tx HASH` and in --output json.
+        if let Some(m) = result.as_object_mut() {
+            m.remove("events");
+        }
+    }
+    output::print(cli.output, &result);
+    if result["code"].as_u64().unwrap_or(0) != 0 {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 pub fn proto_coins(c: &Coins) -> Vec<ProtoCoin> {

@@ -8,6 +8,11 @@
 
 pub use cosmos_sdk_proto;
 
+/// The encoded `FileDescriptorSet` of every gpuchain `.proto` and its
+/// imports: lets clients (the REST server, the CLI) render any of these
+/// messages as Cosmos-style JSON by reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/descriptor.bin"));
+
 pub mod gpuchain {
     pub mod market {
         pub mod v1 {

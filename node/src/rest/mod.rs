@@ -19,6 +19,7 @@ pub mod bank;
 pub mod comet;
 pub mod json;
 pub mod json_in;
+pub mod modules;
 pub mod node;
 pub mod staking;
 pub mod tendermint;
@@ -136,7 +137,9 @@ impl RestError {
             return Self::unavailable(message);
         }
         if e.codespace != SDK {
-            return Self::internal(message);
+            // A module's own error on a query is about the request (an
+            // unknown SKU, a bad filter); storage failures are sdk errors.
+            return Self::bad_request(message);
         }
         match e.code {
             code::KEY_NOT_FOUND | code::NOT_FOUND => Self::not_found(message),
@@ -270,6 +273,11 @@ impl Params {
             .rev()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Every pair, in the order given.
+    pub fn pairs(self) -> Vec<(String, String)> {
+        self.0
     }
 
     pub fn all(&self, key: &str) -> Vec<&str> {
@@ -461,6 +469,7 @@ pub fn router(state: RestState, api: &Api) -> Result<Router> {
         .merge(tendermint::routes())
         .merge(staking::routes())
         .merge(node::routes())
+        .merge(modules::routes())
         .fallback(not_implemented)
         .with_state(state)
         .layer(DefaultBodyLimit::max(api.max_body_bytes))

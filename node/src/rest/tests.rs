@@ -634,8 +634,9 @@ fn should_map_cosmos_codes_to_grpc_statuses() {
         "no block has been committed yet",
     ));
     assert_eq!((e.status.as_u16(), e.code), (503, 14));
+    // A module's own error answers the request: 400 InvalidArgument.
     let e = RestError::from_app(&AppError::new("market", 22, "x"));
-    assert_eq!((e.status.as_u16(), e.code), (500, 2));
+    assert_eq!((e.status.as_u16(), e.code), (400, 3));
 }
 
 #[test]
