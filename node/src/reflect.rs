@@ -76,7 +76,8 @@ pub fn from_json(desc: &MessageDescriptor, value: Value) -> Result<Vec<u8>> {
 /// JSON for `desc` from `name=value` strings (CLI flags, URL parameters):
 /// `a.b=v` sets a nested field; a field of type `Coin` takes `100ugpc`; a
 /// repeated field takes comma-separated values or the key repeated; bools
-/// take `true`/`false`. Names may use `-` for `_`.
+/// take `true`/`false`; a repeated message field also takes one JSON array.
+/// Names may use `-` for `_`.
 pub fn args_to_json(desc: &MessageDescriptor, args: &[(String, String)]) -> Result<Value> {
     let mut root = Map::new();
     for (key, raw) in args {
@@ -120,8 +121,18 @@ fn set_path(
                 let Value::Array(items) = items else {
                     bail!("{head} given twice");
                 };
-                for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                    items.push(scalar(&field, part)?);
+                if matches!(field.kind(), Kind::Message(_)) && raw.trim_start().starts_with('[') {
+                    // A list of messages as one JSON array.
+                    let Value::Array(given) = serde_json::from_str(raw)
+                        .with_context(|| format!("{head}: expected a JSON array"))?
+                    else {
+                        bail!("{head}: expected a JSON array");
+                    };
+                    items.extend(given);
+                } else {
+                    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                        items.push(scalar(&field, part)?);
+                    }
                 }
             } else {
                 obj.insert(head.to_string(), scalar(&field, raw)?);
