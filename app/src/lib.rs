@@ -15,6 +15,7 @@ pub mod node_info;
 mod query;
 pub mod router;
 pub mod tx;
+mod wiring;
 
 pub use app::{App, AppConfig};
 pub use block::{BlockOutcome, BlockTime};

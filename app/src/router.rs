@@ -32,6 +32,15 @@ impl Router {
         Self::new(vec![
             Box::new(gpuchain_auth::AuthComponent::new().with_module_accounts(module_accounts)),
             Box::new(gpuchain_bank::BankComponent),
+            Box::new(gpuchain_escrow::EscrowComponent),
+            // Before the market: its begin-block records the block hash and
+            // time the market's questions are answered with.
+            Box::new(gpuchain_attestation::AttestationComponent::new(
+                std::sync::Arc::new(crate::wiring::MarketLeaseBook),
+            )),
+            Box::new(gpuchain_market::MarketComponent::new(std::sync::Arc::new(
+                crate::wiring::AttestationRegistry,
+            ))),
         ])
     }
 

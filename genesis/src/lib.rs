@@ -13,6 +13,9 @@ pub fn default_app_state() -> Value {
     json!({
         "auth": gpuchain_auth::default_genesis(),
         "bank": gpuchain_bank::default_genesis(),
+        "escrow": {"accounts": []},
+        "attestation": gpuchain_attestation::genesis::default_genesis(),
+        "market": gpuchain_market::genesis::default_genesis(),
     })
 }
 
