@@ -140,6 +140,28 @@ pub(crate) fn merge_prefix(below: KvPairs, writes: &WriteSet, prefix: &[u8]) -> 
     merged.into_iter().collect()
 }
 
+/// Writes a dropped-or-kept layer's changes into any state: how a hook runs
+/// a step that may fail on its own layer (`Delta::new(&*state)`) and keeps
+/// it only when it succeeded, so a failing step leaves nothing half-done.
+pub fn apply_changes(state: &mut dyn StateWrite, changes: Changes) -> Result<(), StoreError> {
+    for (k, v) in changes.state {
+        match v {
+            Some(v) => state.put(k, v)?,
+            None => state.delete(k)?,
+        }
+    }
+    for (k, v) in changes.nv {
+        match v {
+            Some(v) => state.nv_put(k, v)?,
+            None => state.nv_delete(k)?,
+        }
+    }
+    for e in changes.events {
+        state.emit(e);
+    }
+    Ok(())
+}
+
 /// A bounded range read through write layers (lowest first) over a base:
 /// the base is asked for `limit` plus as many pairs as the layers write in
 /// the range, since each write can hide at most one base pair; so the first

@@ -429,7 +429,21 @@ pub fn end_block(
         close_lease(s, &params, now, &mut lease, CloseReason::ProviderTimeout)?;
         let provider = stored_address(&lease.provider)?;
         let tenant = stored_address(&lease.tenant)?;
-        registry.slash_bond_to(s, &provider, params.ack_timeout_slash_bps, &tenant)?;
+        // The slash runs on its own layer: a registry failure must not fail
+        // end-block (that would halt the chain); the lease is closed and the
+        // tenant refunded either way.
+        let mut layer = gpuchain_store::Delta::new(&*s);
+        match registry.slash_bond_to(&mut layer, &provider, params.ack_timeout_slash_bps, &tenant) {
+            Ok(_) => {
+                let changes = layer.into_changes();
+                gpuchain_store::apply_changes(s, changes)?;
+            }
+            Err(e) => s.emit(
+                gpuchain_types::Event::new("slash_failed")
+                    .attr("lease_id", lease.id.to_string())
+                    .attr("error", e.log),
+            ),
+        }
         Ok(())
     })?;
     drain(state, nv::due_prefix(), nv::due_end(now), |s, id| {
