@@ -60,8 +60,41 @@ pub enum Command {
     Version,
 }
 
+/// The global flags (`--home`, `--output`) given after `tx|query <module>`:
+/// those commands take the rest of the line as their own arguments, so the
+/// flags are moved before the subcommand, where clap reads them.
+fn hoist_global_flags(args: Vec<String>) -> Vec<String> {
+    let generated = args.windows(2).position(|w| {
+        matches!(w[0].as_str(), "tx" | "query" | "q") && module_cli::is_module(&w[1])
+    });
+    let Some(start) = generated else {
+        return args;
+    };
+    let (head, tail) = args.split_at(start);
+    let mut globals = Vec::new();
+    let mut rest = Vec::new();
+    let mut it = tail.iter().cloned();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--home" | "--output" | "-o" => {
+                globals.push(a);
+                globals.extend(it.next());
+            }
+            _ if a.starts_with("--home=") || a.starts_with("--output=") => globals.push(a),
+            _ => rest.push(a),
+        }
+    }
+    let mut out = head.to_vec();
+    out.splice(
+        1.min(out.len())..,
+        globals.into_iter().chain(head.iter().skip(1).cloned()),
+    );
+    out.extend(rest);
+    out
+}
+
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(hoist_global_flags(std::env::args().collect()));
     let result = match cli.command {
         Command::Init(ref a) => init::run(&cli, a),
         Command::Keys(ref k) => keys::run(&cli, k),
@@ -77,5 +110,31 @@ fn main() {
     if let Err(e) = result {
         eprintln!("Error: {e:#}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hoist_global_flags;
+
+    fn v(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn should_move_global_flags_before_generated_module_commands() {
+        assert_eq!(
+            hoist_global_flags(v(
+                "gpuchaind tx market create-order --sku x --output json --home /h"
+            )),
+            v("gpuchaind --output json --home /h tx market create-order --sku x")
+        );
+        assert_eq!(
+            hoist_global_flags(v("gpuchaind q attestation skus -o json")),
+            v("gpuchaind -o json q attestation skus")
+        );
+        // Bank commands parse global flags anywhere already: untouched.
+        let bank = v("gpuchaind tx bank send a b 1ugpc --output json");
+        assert_eq!(hoist_global_flags(bank.clone()), bank);
     }
 }

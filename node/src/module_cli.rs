@@ -35,6 +35,11 @@ const SIGNER_FIELDS: &[&str] = &[
     "authority",
 ];
 
+/// Whether `name` is a module with generated commands.
+pub fn is_module(name: &str) -> bool {
+    matches!(name, "market" | "escrow" | "attestation")
+}
+
 fn kebab(name: &str) -> String {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
@@ -163,18 +168,38 @@ pub fn run_tx(cli: &Cli, module: &str, args: &[String]) -> Result<()> {
     crate::tx::broadcast_and_print(cli, &key, vec![any], &flags)
 }
 
+/// A module's queries: `(method name, request, response)`, from its
+/// `service Query` when the .proto declares one, else from every
+/// `Query<Name>Request` with a matching `Query<Name>Response`.
+fn query_methods(module: &str) -> Result<Vec<(String, MessageDescriptor, MessageDescriptor)>> {
+    let pool = reflect::pool()?;
+    let pkg = package(module);
+    if let Some(svc) = pool.get_service_by_name(&format!("{pkg}.Query")) {
+        return Ok(svc
+            .methods()
+            .map(|m| (m.name().to_string(), m.input(), m.output()))
+            .collect());
+    }
+    let mut out: Vec<_> = pool
+        .all_messages()
+        .filter(|m| m.package_name() == pkg)
+        .filter_map(|req| {
+            let name = req.name().strip_prefix("Query")?.strip_suffix("Request")?;
+            let resp = pool.get_message_by_name(&format!("{pkg}.Query{name}Response"))?;
+            Some((name.to_string(), req, resp))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
 fn query_command(module: &str) -> Result<Command> {
-    let svc_name = format!("{}.Query", package(module));
-    let svc = reflect::pool()?
-        .get_service_by_name(&svc_name)
-        .ok_or_else(|| anyhow!("no service {svc_name}"))?;
     let mut cmd = Command::new(format!("gpuchaind query {module}"))
         .about(format!("{module} module queries"))
         .subcommand_required(true);
-    for method in svc.methods() {
-        let input = method.input();
-        let mut sub = Command::new(kebab(method.name()))
-            .about(format!("/{}/{}", svc_name, method.name()))
+    for (name, input, _) in query_methods(module)? {
+        let mut sub = Command::new(kebab(&name))
+            .about(format!("/{}.Query/{name}", package(module)))
             .arg(
                 Arg::new("node")
                     .long("node")
@@ -214,15 +239,10 @@ pub fn run_query(cli: &Cli, module: &str, args: &[String]) -> Result<()> {
         .try_get_matches_from(argv)
         .unwrap_or_else(|e| e.exit());
     let (name, m) = matches.subcommand().context("no query given")?;
-    let svc_name = format!("{}.Query", package(module));
-    let svc = reflect::pool()?
-        .get_service_by_name(&svc_name)
-        .ok_or_else(|| anyhow!("no service {svc_name}"))?;
-    let method = svc
-        .methods()
-        .find(|x| kebab(x.name()) == name)
+    let (method, input, output) = query_methods(module)?
+        .into_iter()
+        .find(|(x, _, _)| kebab(x) == name)
         .ok_or_else(|| anyhow!("unknown query {name}"))?;
-    let input = method.input();
     let mut fields = collect_fields(m, &input, &[]);
     if let (Some(f), Some(v)) = (positional_field(&input), m.get_one::<String>("positional")) {
         if fields.iter().any(|(k, _)| *k == f) {
@@ -239,9 +259,9 @@ pub fn run_query(cli: &Cli, module: &str, args: &[String]) -> Result<()> {
         .map_or(Ok(0), |h| h.parse())
         .context("--height must be a number")?;
     let rpc = Rpc::new(node)?;
-    let path = format!("/{svc_name}/{}", method.name());
+    let path = format!("/{}.Query/{method}", package(module));
     let raw = rpc.abci_query_at(&path, &data, height)?;
-    output::print(cli.output, &reflect::to_json(&method.output(), &raw)?);
+    output::print(cli.output, &reflect::to_json(&output, &raw)?);
     Ok(())
 }
 

@@ -2,9 +2,7 @@
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
-use cosmos_sdk_proto::cosmos::auth::v1beta1::{
-    BaseAccount, QueryAccountRequest, QueryAccountResponse,
-};
+use cosmos_sdk_proto::cosmos::auth::v1beta1::BaseAccount;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{QueryAllBalancesRequest, QueryAllBalancesResponse};
 use gpuchain_types::Address;
 use prost::Message;
@@ -62,20 +60,7 @@ pub enum AuthQuery {
     },
 }
 
-pub fn account(rpc: &Rpc, address: &Address) -> Result<BaseAccount> {
-    let req = QueryAccountRequest {
-        address: address.to_string(),
-    };
-    let raw = rpc.abci_query("/cosmos.auth.v1beta1.Query/Account", &req.encode_to_vec())?;
-    let resp = QueryAccountResponse::decode(raw.as_slice())?;
-    let any = resp
-        .account
-        .ok_or_else(|| anyhow::anyhow!("empty account response"))?;
-    if any.type_url != "/cosmos.auth.v1beta1.BaseAccount" {
-        bail!("unexpected account type {}", any.type_url);
-    }
-    Ok(BaseAccount::decode(any.value.as_slice())?)
-}
+pub use gpuchain_client::query::{account, tx_json};
 
 pub fn account_json(acc: &BaseAccount) -> Value {
     let pub_key = acc.pub_key.as_ref().map(|k| {
@@ -132,19 +117,4 @@ pub fn run(cli: &Cli, cmd: &QueryCommand) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A committed tx as the SDK's CLI prints it (TxResponse fields).
-pub fn tx_json(v: &Value) -> Value {
-    let r = &v["tx_result"];
-    json!({
-        "height": v["height"],
-        "txhash": v["hash"],
-        "codespace": r["codespace"],
-        "code": r["code"].as_u64().unwrap_or(0),
-        "raw_log": r["log"],
-        "gas_wanted": r["gas_wanted"],
-        "gas_used": r["gas_used"],
-        "events": r["events"],
-    })
 }

@@ -7,25 +7,19 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
-use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
-use cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey;
-use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
-use cosmos_sdk_proto::cosmos::tx::v1beta1::{
-    mode_info, AuthInfo, Fee, ModeInfo, SignDoc, SignerInfo, SimulateRequest, SimulateResponse,
-    TxBody, TxRaw,
-};
 use cosmos_sdk_proto::Any;
+use gpuchain_client::tx::{Gas, TxOptions};
 use gpuchain_keyring::SecretKey;
 use gpuchain_types::{Address, Coins};
 use prost::Message;
-use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::query::DEFAULT_NODE;
 use crate::rpc::Rpc;
 use crate::{keys, output, Cli};
 
 #[derive(Subcommand, Debug)]
+// Parsed once per process; boxing the flags buys nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum TxCommand {
     /// Bank module transactions.
     #[command(subcommand)]
@@ -137,168 +131,61 @@ pub fn broadcast_and_print(
     Ok(())
 }
 
-pub fn proto_coins(c: &Coins) -> Vec<ProtoCoin> {
-    c.iter()
-        .map(|c| ProtoCoin {
-            denom: c.denom.clone(),
-            amount: c.amount.to_string(),
-        })
-        .collect()
-}
+pub use gpuchain_client::tx::proto_coins;
 
-/// Who signs a tx, and for which chain and account state.
-pub struct SignerCtx<'a> {
-    pub key: &'a SecretKey,
-    pub chain_id: &'a str,
-    pub account_number: u64,
-    pub sequence: u64,
-}
-
-/// Builds and signs a tx (SIGN_MODE_DIRECT) for one signer.
-pub fn build_signed_tx(
-    signer: &SignerCtx<'_>,
-    msgs: Vec<Any>,
-    memo: &str,
-    fee: &Coins,
-    gas_limit: u64,
-) -> Vec<u8> {
-    let SignerCtx {
-        key,
-        chain_id,
-        account_number,
-        sequence,
-    } = *signer;
-    let body = TxBody {
-        messages: msgs,
-        memo: memo.to_string(),
-        timeout_height: 0,
-        extension_options: vec![],
-        non_critical_extension_options: vec![],
-    };
-    #[allow(deprecated)]
-    let auth_info = AuthInfo {
-        signer_infos: vec![SignerInfo {
-            public_key: Some(Any {
-                type_url: "/cosmos.crypto.secp256k1.PubKey".into(),
-                value: PubKey {
-                    key: key.public_key_compressed().to_vec(),
-                }
-                .encode_to_vec(),
-            }),
-            mode_info: Some(ModeInfo {
-                sum: Some(mode_info::Sum::Single(mode_info::Single {
-                    mode: SignMode::Direct as i32,
-                })),
-            }),
-            sequence,
-        }],
-        fee: Some(Fee {
-            amount: proto_coins(fee),
-            gas_limit,
-            payer: String::new(),
-            granter: String::new(),
-        }),
-        tip: None,
-    };
-    let body_bytes = body.encode_to_vec();
-    let auth_info_bytes = auth_info.encode_to_vec();
-    let sign_doc = SignDoc {
-        body_bytes: body_bytes.clone(),
-        auth_info_bytes: auth_info_bytes.clone(),
-        chain_id: chain_id.to_string(),
-        account_number,
-    };
-    let sig = key.sign_sha256(&sign_doc.encode_to_vec());
-    TxRaw {
-        body_bytes,
-        auth_info_bytes,
-        signatures: vec![sig.to_vec()],
-    }
-    .encode_to_vec()
-}
-
+/// The fee for `gas`: --fees if given, else gas x --gas-prices (rounded up).
 fn fee_for(flags: &TxFlags, gas: u64) -> Result<Coins> {
     if let Some(f) = &flags.fees {
         return Coins::parse(f).map_err(|e| anyhow::anyhow!("invalid --fees: {e}"));
     }
-    let split = flags
-        .gas_prices
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .context("invalid --gas-prices")?;
-    let (price, denom) = flags.gas_prices.split_at(split);
-    // Fee = ceil(price x gas), computed in millionths to avoid floats.
-    let (int, frac) = price.split_once('.').unwrap_or((price, ""));
-    if frac.len() > 6 {
-        bail!("--gas-prices supports at most 6 decimals");
-    }
-    let micros: u128 = format!("{int}{frac:0<6}")
-        .parse()
-        .context("invalid --gas-prices")?;
-    let amount = micros
-        .checked_mul(u128::from(gas))
-        .context("fee overflows")?
-        .div_ceil(1_000_000);
-    Coins::parse(&format!("{amount}{denom}")).map_err(|e| anyhow::anyhow!("{e}"))
+    gpuchain_client::tx::fee_from_gas_prices(&flags.gas_prices, gas)
+        .map_err(|e| anyhow::anyhow!("invalid --gas-prices: {e}"))
 }
 
+/// The library's options for these flags.
+fn tx_options(flags: &TxFlags) -> Result<TxOptions> {
+    let gas = if flags.gas == "auto" {
+        // The adjustment is a user-chosen ratio; rounding it to per-mille is enough.
+        Gas::Auto {
+            adjustment_per_mille: (flags.gas_adjustment * 1000.0).round() as u64,
+        }
+    } else {
+        Gas::Fixed(
+            flags
+                .gas
+                .parse()
+                .context("--gas must be a number or \"auto\"")?,
+        )
+    };
+    let fees = match &flags.fees {
+        Some(f) => Some(Coins::parse(f).map_err(|e| anyhow::anyhow!("invalid --fees: {e}"))?),
+        None => {
+            // Validate --gas-prices before anything goes to the node.
+            fee_for(flags, 0)?;
+            None
+        }
+    };
+    Ok(TxOptions {
+        chain_id: flags.chain_id.clone(),
+        gas,
+        fees,
+        gas_prices: flags.gas_prices.clone(),
+        memo: flags.memo.clone(),
+        no_wait: flags.no_wait,
+        commit_timeout: Duration::from_secs(60),
+    })
+}
+
+/// Signs with `key`, broadcasts and waits for the block (see
+/// [`gpuchain_client::sign_and_broadcast`]).
 pub fn sign_and_broadcast(
     key: &SecretKey,
     msgs: Vec<Any>,
     flags: &TxFlags,
 ) -> Result<serde_json::Value> {
+    let opts = tx_options(flags)?;
     let rpc = Rpc::new(&flags.node)?;
-    let chain_id = match &flags.chain_id {
-        Some(c) => c.clone(),
-        None => rpc.chain_id()?,
-    };
-    let acc = crate::query::account(&rpc, &key.address()).with_context(|| {
-        format!(
-            "account {} not found on chain (fund it first)",
-            key.address()
-        )
-    })?;
-    let signer = SignerCtx {
-        key,
-        chain_id: &chain_id,
-        account_number: acc.account_number,
-        sequence: acc.sequence,
-    };
-    let gas = if flags.gas == "auto" {
-        let sim_tx = build_signed_tx(&signer, msgs.clone(), &flags.memo, &Coins::empty(), 0);
-        #[allow(deprecated)]
-        let req = SimulateRequest {
-            tx: None,
-            tx_bytes: sim_tx,
-        };
-        let raw = rpc.abci_query("/cosmos.tx.v1beta1.Service/Simulate", &req.encode_to_vec())?;
-        let used = SimulateResponse::decode(raw.as_slice())?
-            .gas_info
-            .map_or(0, |g| g.gas_used);
-        // The adjustment is a user-chosen ratio; rounding it to per-mille is enough.
-        let per_mille = (flags.gas_adjustment * 1000.0).round() as u64;
-        used.saturating_mul(per_mille) / 1000
-    } else {
-        flags
-            .gas
-            .parse()
-            .context("--gas must be a number or \"auto\"")?
-    };
-    let fee = fee_for(flags, gas)?;
-    let tx = build_signed_tx(&signer, msgs, &flags.memo, &fee, gas);
-    let hash = hex::encode_upper(Sha256::digest(&tx));
-    let r = rpc.broadcast_tx_sync(&tx)?;
-    let code = r["code"].as_u64().unwrap_or(0);
-    if code != 0 || flags.no_wait {
-        return Ok(json!({
-            "txhash": hash,
-            "code": code,
-            "codespace": r["codespace"],
-            "raw_log": r["log"],
-            "height": "0",
-        }));
-    }
-    let committed = rpc.wait_tx(&hash, Duration::from_secs(60))?;
-    Ok(crate::query::tx_json(&committed))
+    gpuchain_client::sign_and_broadcast(&rpc, key, msgs, &opts)
 }
 
 #[cfg(test)]

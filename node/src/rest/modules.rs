@@ -83,7 +83,7 @@ pub const ROUTES: &[Route] = &[
         "/gpuchain.attestation.v1.Query/Providers",
     ),
     r(
-        "/gpuchain/attestation/v1/providers/{address}",
+        "/gpuchain/attestation/v1/providers/{owner}",
         "/gpuchain.attestation.v1.Query/Provider",
     ),
     r(
@@ -97,6 +97,10 @@ pub const ROUTES: &[Route] = &[
     r(
         "/gpuchain/attestation/v1/challenges",
         "/gpuchain.attestation.v1.Query/Challenges",
+    ),
+    r(
+        "/gpuchain/attestation/v1/agents/{agent}",
+        "/gpuchain.attestation.v1.Query/Agent",
     ),
 ];
 
