@@ -153,6 +153,7 @@ fn should_match_ack_bill_top_up_and_close_a_lease_when_funds_run_out() {
         m["min_prepaid_secs"] = json!(5);
         m["ack_timeout_secs"] = json!(120);
     });
+    let rest = common::enable_rest_api(&node, &[]);
     node.start();
     let alice = node.address("alice");
     let bob = node.address("bob");
@@ -388,8 +389,55 @@ fn should_match_ack_bill_top_up_and_close_a_lease_when_funds_run_out() {
     assert_eq!(num(&escrow["account"]["refunded"]), 0, "{escrow}");
     assert!(node.balance(&alice, "ugpc") > 0);
 
+    check_rest(&rest, &lease_id, &bob);
+
     // The same flow from CosmJS, on the second GPU.
     run_cosmjs_market(&node);
+}
+
+fn get_json(url: &str) -> (u16, Value) {
+    let resp = reqwest::blocking::get(url).unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().unwrap())
+}
+
+/// The same state through the REST (LCD) routes explorers use.
+fn check_rest(base: &str, lease_id: &str, provider: &str) {
+    let (status, lease) = get_json(&format!("{base}/gpuchain/market/v1/leases/{lease_id}"));
+    assert_eq!(status, 200, "{lease}");
+    assert_eq!(
+        lease["lease"]["close_reason"], "CLOSE_REASON_INSUFFICIENT_FUNDS",
+        "{lease}"
+    );
+    assert_eq!(
+        lease["lease"]["id"], lease_id,
+        "64-bit integers are strings: {lease}"
+    );
+    let (status, leases) = get_json(&format!(
+        "{base}/gpuchain/market/v1/leases?provider={provider}&pagination.limit=1&pagination.count_total=true"
+    ));
+    assert_eq!(status, 200, "{leases}");
+    assert_eq!(leases["leases"].as_array().unwrap().len(), 1, "{leases}");
+    let (status, summary) = get_json(&format!(
+        "{base}/gpuchain/market/v1/summary/test-cpu?denom=ugpc"
+    ));
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(num(&summary["gpus_offered"]), 2, "{summary}");
+    let (status, provider_json) = get_json(&format!(
+        "{base}/gpuchain/attestation/v1/providers/{provider}"
+    ));
+    assert_eq!(status, 200, "{provider_json}");
+    let (status, skus) = get_json(&format!("{base}/gpuchain/attestation/v1/skus"));
+    assert_eq!(status, 200, "{skus}");
+    assert!(skus.to_string().contains("test-cpu"), "{skus}");
+    let (status, params) = get_json(&format!("{base}/gpuchain/market/v1/params"));
+    assert_eq!(status, 200, "{params}");
+    assert_eq!(params["params"]["take_rate_bps"], 200, "{params}");
+    // Errors are gateway JSON with a gRPC code: an unknown lease, a bad id.
+    let (status, missing) = get_json(&format!("{base}/gpuchain/market/v1/leases/999"));
+    assert_eq!(status, 404, "{missing}");
+    let (status, bad) = get_json(&format!("{base}/gpuchain/market/v1/leases/abc"));
+    assert_eq!((status, bad["code"].clone()), (400, json!(3)), "{bad}");
 }
 
 fn common_pool_address() -> String {
