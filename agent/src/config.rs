@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::daemon::challenges::ChallengeMode;
 use crate::hardware::nvidia_smi::CommandSource;
 use crate::hardware::{HardwareSource, JsonFileSource};
 
@@ -24,6 +25,12 @@ pub const DEFAULT_REPORT_INTERVAL_SECS: u64 = 300;
 pub const MIN_REPORT_INTERVAL_SECS: u64 = 10;
 /// Longest accepted report interval (one day).
 pub const MAX_REPORT_INTERVAL_SECS: u64 = 86_400;
+/// Default gas price of the agent's transactions.
+pub const DEFAULT_GAS_PRICES: &str = "0.0025ugpc";
+/// Default milliseconds between two polls of the chain.
+pub const DEFAULT_POLL_INTERVAL_MS: u64 = 2_000;
+/// Accepted poll intervals, in milliseconds.
+pub const POLL_INTERVAL_MS_RANGE: std::ops::RangeInclusive<u64> = 100..=60_000;
 /// Default nvidia-smi timeout.
 pub const DEFAULT_NVIDIA_SMI_TIMEOUT_SECS: u64 = 30;
 
@@ -43,6 +50,8 @@ pub struct AgentConfig {
     pub metrics: MetricsConfig,
     #[serde(default)]
     pub log: LogConfig,
+    #[serde(default)]
+    pub challenge: ChallengeConfig,
 }
 
 /// `[chain]`: which chain and node the agent talks to.
@@ -54,6 +63,12 @@ pub struct ChainConfig {
     pub rpc_url: String,
     /// The chain id transactions are signed for.
     pub chain_id: String,
+    /// Gas price of the agent's transactions, in one denom (`0.0025ugpc`).
+    #[serde(default = "default_gas_prices")]
+    pub gas_prices: String,
+    /// Milliseconds between two polls of the chain (leases, challenges).
+    #[serde(default = "default_poll_interval_ms")]
+    pub poll_interval_ms: u64,
 }
 
 /// `[provider]`: who the agent reports for and which key it signs with.
@@ -158,6 +173,16 @@ impl Default for MetricsConfig {
     }
 }
 
+/// `[challenge]`: how the agent answers GPU challenges.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeConfig {
+    /// `honest` (default); `wrong` and `ignore` simulate a faulty provider
+    /// in end-to-end tests (see [`ChallengeMode`]).
+    #[serde(default)]
+    pub mode: ChallengeMode,
+}
+
 /// Log output format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -187,6 +212,12 @@ impl Default for LogConfig {
     }
 }
 
+fn default_gas_prices() -> String {
+    DEFAULT_GAS_PRICES.to_string()
+}
+fn default_poll_interval_ms() -> u64 {
+    DEFAULT_POLL_INTERVAL_MS
+}
 fn default_rpc_url() -> String {
     DEFAULT_RPC_URL.to_string()
 }
@@ -261,6 +292,11 @@ impl AgentConfig {
         Duration::from_secs(self.report.interval_secs)
     }
 
+    /// Time between two polls of the chain.
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.chain.poll_interval_ms)
+    }
+
     /// Checks every value that parsing alone cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let url = self.chain.rpc_url.trim();
@@ -328,6 +364,18 @@ impl AgentConfig {
             ));
         }
         self.metrics_listen()?;
+        if !POLL_INTERVAL_MS_RANGE.contains(&self.chain.poll_interval_ms) {
+            return Err(invalid(
+                "chain.poll_interval_ms",
+                format!(
+                    "must be {} to {}",
+                    POLL_INTERVAL_MS_RANGE.start(),
+                    POLL_INTERVAL_MS_RANGE.end()
+                ),
+            ));
+        }
+        gpuchain_client::tx::fee_from_gas_prices(&self.chain.gas_prices, 1)
+            .map_err(|e| invalid("chain.gas_prices", format!("{e:#}")))?;
         if self.log.level.trim().is_empty() {
             return Err(invalid("log.level", "is empty"));
         }
@@ -401,6 +449,30 @@ mod tests {
         assert_eq!(c.metrics.listen, "127.0.0.1:9464");
         assert!(c.metrics.enabled);
         assert_eq!(c.log, LogConfig::default());
+        assert_eq!(c.chain.gas_prices, "0.0025ugpc");
+        assert_eq!(c.poll_interval(), Duration::from_secs(2));
+        assert_eq!(c.challenge.mode, ChallengeMode::Honest);
+    }
+
+    #[test]
+    fn should_parse_challenge_mode_and_poll_interval_when_set() {
+        for (text, mode) in [
+            ("honest", ChallengeMode::Honest),
+            ("wrong", ChallengeMode::Wrong),
+            ("ignore", ChallengeMode::Ignore),
+        ] {
+            let t = format!(
+                "{}[challenge]\nmode = \"{text}\"\n",
+                minimal().replace(
+                    "chain_id = \"gpuchain-1\"",
+                    "chain_id = \"gpuchain-1\"\npoll_interval_ms = 250\ngas_prices = \"0ugpc\""
+                )
+            );
+            let c = AgentConfig::from_toml_str(&t).unwrap();
+            assert_eq!(c.challenge.mode, mode);
+            assert_eq!(c.poll_interval(), Duration::from_millis(250));
+            assert_eq!(c.chain.gas_prices, "0ugpc");
+        }
     }
 
     #[test]
@@ -472,6 +544,34 @@ mod tests {
                 "hardware.path",
             ),
             (format!("{m}[log]\nlevel = \"\"\n"), "log.level"),
+            (
+                m.replace(
+                    "chain_id = \"gpuchain-1\"",
+                    "chain_id = \"gpuchain-1\"\npoll_interval_ms = 99",
+                ),
+                "chain.poll_interval_ms",
+            ),
+            (
+                m.replace(
+                    "chain_id = \"gpuchain-1\"",
+                    "chain_id = \"gpuchain-1\"\npoll_interval_ms = 60001",
+                ),
+                "chain.poll_interval_ms",
+            ),
+            (
+                m.replace(
+                    "chain_id = \"gpuchain-1\"",
+                    "chain_id = \"gpuchain-1\"\ngas_prices = \"0.0025\"",
+                ),
+                "chain.gas_prices",
+            ),
+            (
+                m.replace(
+                    "chain_id = \"gpuchain-1\"",
+                    "chain_id = \"gpuchain-1\"\ngas_prices = \"\"",
+                ),
+                "chain.gas_prices",
+            ),
         ];
         for (text, field) in cases {
             match AgentConfig::from_toml_str(&text) {
@@ -491,6 +591,8 @@ mod tests {
             format!("{m}[hardware]\nsource = \"json\"\n"),
             format!("{m}[hardware]\nsource = \"json\"\npath = \"x\"\ntimeout_secs = 1\n"),
             format!("{m}[log]\nformat = \"xml\"\n"),
+            format!("{m}[challenge]\nmode = \"lazy\"\n"),
+            format!("{m}[challenge]\nmodes = \"honest\"\n"),
             "not toml".to_string(),
             String::new(),
         ] {

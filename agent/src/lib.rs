@@ -1,12 +1,14 @@
 //! `gpuchain-agent`: the off-chain daemon that runs on each GPU host (see
 //! `spec/attestation.md`, "The agent").
 //!
-//! This crate currently holds the agent's hardware reading
-//! ([`hardware`]: the [`hardware::GpuInfo`] inventory, parsed from
-//! `nvidia-smi --query-gpu` CSV output, from a JSON inventory file or from a
-//! static list) and its configuration file ([`config`]). The chain
-//! interaction (inventory submission, lease handling, challenges) is not
-//! written yet.
+//! - [`hardware`]: the [`hardware::GpuInfo`] inventory, parsed from
+//!   `nvidia-smi --query-gpu` CSV output, from a JSON inventory file or from
+//!   a static list;
+//! - [`config`]: the configuration file (`config.example.toml`);
+//! - [`daemon`]: `gpuchain-agent run`, the loop that submits the inventory,
+//!   acknowledges leases (access encrypted with [`daemon::ecies`]), runs the
+//!   lease hooks, answers GPU challenges, and serves metrics (see
+//!   `README.md`).
 
 #![cfg_attr(
     test,
@@ -19,4 +21,5 @@
 )]
 
 pub mod config;
+pub mod daemon;
 pub mod hardware;

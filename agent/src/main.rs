@@ -4,10 +4,14 @@
 //!   prints the inventory the agent would report, as JSON (`{"gpus": [...]}`,
 //!   the schema a `source = "json"` inventory file accepts).
 //! - `gpuchain-agent check-config --config FILE` validates a config file.
-//! - `gpuchain-agent run --config FILE`: TODO(daemon), not implemented yet (exit code 2).
+//! - `gpuchain-agent run --config FILE`: the daemon (see `README.md`): runs
+//!   until SIGTERM or SIGINT; exit code 1 when it cannot start (bad config or
+//!   key file, metrics address taken, node on another chain).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use gpuchain_agent::config::AgentConfig;
@@ -30,10 +34,10 @@ enum Cmd {
         #[arg(long, short)]
         config: PathBuf,
     },
-    /// Run the agent daemon (not implemented yet).
+    /// Run the agent daemon until SIGTERM or SIGINT.
     Run {
         #[arg(long, short)]
-        config: Option<PathBuf>,
+        config: PathBuf,
     },
 }
 
@@ -102,6 +106,35 @@ fn inventory(args: &InventoryArgs) -> Result<Vec<GpuInfo>, String> {
         .map_err(|e| e.to_string())
 }
 
+fn run(path: &std::path::Path) -> ExitCode {
+    let config = match AgentConfig::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = gpuchain_agent::daemon::init_logging(&config.log) {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        if let Err(e) = signal_hook::flag::register(signal, shutdown.clone()) {
+            eprintln!("error: installing the signal handler: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match gpuchain_agent::daemon::run(&config, shutdown) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "agent failed");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -161,12 +194,6 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Cmd::Run { .. } => {
-            // TODO(daemon): the agent loop (inventory submission, lease
-            // acknowledgements, hooks, challenges, metrics) is written by
-            // another session.
-            eprintln!("gpuchain-agent run: not yet implemented");
-            ExitCode::from(2)
-        }
+        Cmd::Run { config } => run(&config),
     }
 }

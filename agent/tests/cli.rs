@@ -162,8 +162,45 @@ fn should_check_config_when_example_is_given() {
 }
 
 #[test]
-fn should_exit_2_when_run_is_not_implemented() {
+fn should_exit_2_when_run_has_no_config() {
     let out = agent(&["run"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not yet implemented"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--config"));
+}
+
+#[cfg(unix)]
+#[test]
+fn should_refuse_to_run_when_the_key_file_is_missing_or_readable_by_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("agent.key");
+    let config = dir.path().join("agent.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[chain]\nrpc_url = \"http://127.0.0.1:9\"\nchain_id = \"gpuchain-1\"\n\
+             [provider]\naddress = \"{}\"\nkey_file = \"{}\"\n[metrics]\nenabled = false\n",
+            gpuchain_types::address::Address::module("provider"),
+            key.display()
+        ),
+    )
+    .unwrap();
+    let out = agent(&["run", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("could not read key file"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    std::fs::write(&key, format!("{}\n", "07".repeat(32))).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = agent(&["run", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("mode 0644") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(!err.contains(&"07".repeat(32)), "{err}");
 }

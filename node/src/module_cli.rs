@@ -232,6 +232,23 @@ fn positional_field(input: &MessageDescriptor) -> Option<String> {
     }
 }
 
+/// The request fields a query's arguments give: its `--field` flags, and the
+/// positional argument of a request with one field.
+fn query_fields(m: &ArgMatches, input: &MessageDescriptor) -> Result<Vec<(String, String)>> {
+    let mut fields = collect_fields(m, input, &[]);
+    // Only requests with one field define the positional argument (asking
+    // clap for an undefined argument panics in debug builds).
+    let positional = positional_field(input)
+        .and_then(|f| m.get_one::<String>("positional").map(|v| (f, v.clone())));
+    if let Some((f, v)) = positional {
+        if fields.iter().any(|(k, _)| *k == f) {
+            bail!("`{f}` given both as an argument and as --{}", kebab(&f));
+        }
+        fields.push((f, v));
+    }
+    Ok(fields)
+}
+
 /// `gpuchaind query <module> ...`.
 pub fn run_query(cli: &Cli, module: &str, args: &[String]) -> Result<()> {
     let argv = std::iter::once(format!("gpuchaind query {module}")).chain(args.iter().cloned());
@@ -243,13 +260,7 @@ pub fn run_query(cli: &Cli, module: &str, args: &[String]) -> Result<()> {
         .into_iter()
         .find(|(x, _, _)| kebab(x) == name)
         .ok_or_else(|| anyhow!("unknown query {name}"))?;
-    let mut fields = collect_fields(m, &input, &[]);
-    if let (Some(f), Some(v)) = (positional_field(&input), m.get_one::<String>("positional")) {
-        if fields.iter().any(|(k, _)| *k == f) {
-            bail!("`{f}` given both as an argument and as --{}", kebab(&f));
-        }
-        fields.push((f, v.clone()));
-    }
+    let fields = query_fields(m, &input)?;
     let data = reflect::from_json(&input, reflect::args_to_json(&input, &fields)?)?;
     let node = m
         .get_one::<String>("node")
@@ -275,5 +286,31 @@ mod tests {
         assert_eq!(kebab("CreateOrder"), "create-order");
         assert_eq!(kebab("gpu_count"), "gpu-count");
         assert_eq!(kebab("Lease"), "lease");
+    }
+
+    fn fields_of(module: &str, args: &[&str]) -> Result<Vec<(String, String)>> {
+        let argv = std::iter::once("q").chain(args.iter().copied());
+        let matches = query_command(module)?.try_get_matches_from(argv)?;
+        let (name, m) = matches.subcommand().unwrap();
+        let (_, input, _) = query_methods(module)?
+            .into_iter()
+            .find(|(x, _, _)| kebab(x) == name)
+            .unwrap();
+        query_fields(m, &input)
+    }
+
+    #[test]
+    fn should_take_flags_of_a_request_with_several_fields_when_it_has_no_positional() {
+        let f = fields_of("attestation", &["challenges", "--provider", "gpu1x"]).unwrap();
+        assert_eq!(f, vec![("provider".to_string(), "gpu1x".to_string())]);
+        assert_eq!(fields_of("attestation", &["challenges"]).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn should_take_the_positional_field_when_the_request_has_one_field() {
+        let f = fields_of("market", &["lease", "7"]).unwrap();
+        assert_eq!(f, vec![("id".to_string(), "7".to_string())]);
+        let e = fields_of("market", &["lease", "7", "--id", "8"]).unwrap_err();
+        assert!(e.to_string().contains("given both"), "{e}");
     }
 }

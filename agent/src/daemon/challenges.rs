@@ -1,0 +1,288 @@
+//! L1 challenges: solving with the CPU reference solver
+//! (`gpuchain-challenge`), committing the Merkle root, and opening the
+//! entries the chain's beacon selects.
+//!
+//! Solutions are cached in memory by challenge id between the commit and
+//! the opening; after a restart the agent solves again (the work is a
+//! deterministic function of the seed, so the root is the same).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gpuchain_challenge::{select_openings, solve, solve_with_tamper, ChallengeParams, Solution};
+use gpuchain_proto::attestation::{
+    Challenge, ChallengeParams as ProtoParams, ChallengeStatus, MsgChallengeCommit,
+    MsgChallengeOpen,
+};
+use serde::{Deserialize, Serialize};
+
+/// How the agent answers challenges. Anything but `honest` is for tests
+/// that need a faulty provider.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChallengeMode {
+    /// Do the work and answer correctly.
+    #[default]
+    Honest,
+    /// Commit and open on time, but with every output row corrupted: the
+    /// opening fails verification (a cheating GPU).
+    Wrong,
+    /// Never answer: the commit deadline is missed.
+    Ignore,
+}
+
+/// The solver's params from the chain's.
+pub fn to_params(p: &ProtoParams) -> ChallengeParams {
+    ChallengeParams {
+        n: p.n,
+        rounds: p.rounds,
+        lanes: p.lanes,
+        checks: p.checks,
+    }
+}
+
+/// What to do about a challenge now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Solve and send MsgChallengeCommit.
+    Commit,
+    /// Send MsgChallengeOpen (the beacon is known).
+    Open,
+    /// Committed; the beacon block is not there yet.
+    WaitBeacon,
+    /// Nothing to do (resolved, deadline passed, or ignoring): why.
+    Nothing(&'static str),
+}
+
+/// The next step for `ch` at block time `now`.
+pub fn next_step(ch: &Challenge, now: i64, mode: ChallengeMode) -> Step {
+    if mode == ChallengeMode::Ignore {
+        return Step::Nothing("challenge_mode = ignore");
+    }
+    match ChallengeStatus::try_from(ch.status) {
+        Ok(ChallengeStatus::AwaitingCommit) if now < ch.commit_deadline => Step::Commit,
+        Ok(ChallengeStatus::AwaitingCommit) => Step::Nothing("commit deadline passed"),
+        Ok(ChallengeStatus::AwaitingOpen) if ch.beacon.is_empty() => Step::WaitBeacon,
+        Ok(ChallengeStatus::AwaitingOpen) if ch.open_deadline == 0 || now < ch.open_deadline => {
+            Step::Open
+        }
+        Ok(ChallengeStatus::AwaitingOpen) => Step::Nothing("open deadline passed"),
+        Ok(ChallengeStatus::Passed) | Ok(ChallengeStatus::Failed) => Step::Nothing("resolved"),
+        _ => Step::Nothing("unknown status"),
+    }
+}
+
+/// Solves challenges, keeping each solution until its challenge is no
+/// longer pending.
+#[derive(Default)]
+pub struct Solver {
+    mode: ChallengeMode,
+    cache: BTreeMap<u64, Solution>,
+}
+
+impl Solver {
+    pub fn new(mode: ChallengeMode) -> Self {
+        Self {
+            mode,
+            cache: BTreeMap::new(),
+        }
+    }
+
+    pub fn mode(&self) -> ChallengeMode {
+        self.mode
+    }
+
+    /// The solution of `ch` (solved now unless cached).
+    pub fn solution(&mut self, ch: &Challenge) -> Result<&Solution, String> {
+        if !self.cache.contains_key(&ch.id) {
+            let params = to_params(&ch.params.unwrap_or_default());
+            let seed: [u8; 32] = ch
+                .seed
+                .as_slice()
+                .try_into()
+                .map_err(|_| format!("challenge {}: seed is {} bytes", ch.id, ch.seed.len()))?;
+            let solved = match self.mode {
+                ChallengeMode::Wrong => solve_with_tamper(&params, &seed, |_, row| {
+                    for b in row.iter_mut() {
+                        *b = b.wrapping_add(1);
+                    }
+                }),
+                _ => solve(&params, &seed),
+            }
+            .map_err(|e| format!("challenge {}: {e}", ch.id))?;
+            self.cache.insert(ch.id, solved);
+        }
+        self.cache
+            .get(&ch.id)
+            .ok_or_else(|| format!("challenge {}: no solution", ch.id))
+    }
+
+    /// Drops the solutions of challenges not in `pending`.
+    pub fn retain(&mut self, pending: &BTreeSet<u64>) {
+        self.cache.retain(|id, _| pending.contains(id));
+    }
+
+    /// How many solutions are cached.
+    pub fn cached(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// The commit message for `ch`.
+    pub fn commit_msg(
+        &mut self,
+        signer: &str,
+        ch: &Challenge,
+    ) -> Result<MsgChallengeCommit, String> {
+        let root = self.solution(ch)?.root();
+        Ok(MsgChallengeCommit {
+            signer: signer.to_string(),
+            challenge_id: ch.id,
+            root: gpuchain_challenge::encode_root(&root),
+        })
+    }
+
+    /// The opening message for `ch`, whose `root` and `beacon` are on chain.
+    pub fn open_msg(&mut self, signer: &str, ch: &Challenge) -> Result<MsgChallengeOpen, String> {
+        let params = to_params(&ch.params.unwrap_or_default());
+        let seed: [u8; 32] = ch
+            .seed
+            .as_slice()
+            .try_into()
+            .map_err(|_| format!("challenge {}: bad seed", ch.id))?;
+        let committed = gpuchain_challenge::decode_root(&ch.root)
+            .map_err(|e| format!("challenge {}: committed root: {e}", ch.id))?;
+        let solution = self.solution(ch)?;
+        if solution.root() != committed {
+            tracing::warn!(
+                challenge = ch.id,
+                "the committed root is not this agent's solution; opening anyway"
+            );
+        }
+        let positions = select_openings(&params, &seed, &committed, &ch.beacon)
+            .map_err(|e| format!("challenge {}: {e}", ch.id))?;
+        let opening = solution
+            .open(&positions)
+            .map_err(|e| format!("challenge {}: {e}", ch.id))?;
+        Ok(MsgChallengeOpen {
+            signer: signer.to_string(),
+            challenge_id: ch.id,
+            opening: opening.encode(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gpuchain_challenge::verify_bytes;
+
+    fn challenge() -> Challenge {
+        let p = ChallengeParams::test_cpu();
+        Challenge {
+            id: 4,
+            provider: "p".into(),
+            gpu_uuid: "GPU-a".into(),
+            seed: vec![3u8; 32],
+            params: Some(ProtoParams {
+                n: p.n,
+                rounds: p.rounds,
+                lanes: p.lanes,
+                checks: p.checks,
+                commit_window_secs: 60,
+                open_window_secs: 60,
+            }),
+            commit_deadline: 100,
+            status: ChallengeStatus::AwaitingCommit as i32,
+            ..Challenge::default()
+        }
+    }
+
+    fn answer(mode: ChallengeMode) -> Result<(), gpuchain_challenge::VerifyError> {
+        let mut s = Solver::new(mode);
+        let mut ch = challenge();
+        let commit = s.commit_msg("agent", &ch).unwrap();
+        assert_eq!(commit.root.len(), 32);
+        ch.root = commit.root.clone();
+        ch.status = ChallengeStatus::AwaitingOpen as i32;
+        ch.beacon = vec![9u8; 32];
+        ch.open_deadline = 200;
+        let open = s.open_msg("agent", &ch).unwrap();
+        assert_eq!(open.challenge_id, 4);
+        let params = ChallengeParams::test_cpu();
+        let root = gpuchain_challenge::decode_root(&ch.root).unwrap();
+        let positions = select_openings(&params, &[3u8; 32], &root, &ch.beacon).unwrap();
+        verify_bytes(&params, &[3u8; 32], &root, &positions, &open.opening)
+    }
+
+    #[test]
+    fn should_pass_verification_when_answering_honestly() {
+        assert_eq!(answer(ChallengeMode::Honest), Ok(()));
+    }
+
+    #[test]
+    fn should_fail_verification_when_mode_is_wrong() {
+        assert!(answer(ChallengeMode::Wrong).is_err());
+    }
+
+    #[test]
+    fn should_reuse_solution_until_challenge_is_no_longer_pending() {
+        let mut s = Solver::new(ChallengeMode::Honest);
+        let ch = challenge();
+        let r1 = s.solution(&ch).unwrap().root();
+        assert_eq!(s.cached(), 1);
+        assert_eq!(
+            Solver::new(ChallengeMode::Honest)
+                .solution(&ch)
+                .unwrap()
+                .root(),
+            r1
+        );
+        s.retain(&BTreeSet::from([4]));
+        assert_eq!(s.cached(), 1);
+        s.retain(&BTreeSet::new());
+        assert_eq!(s.cached(), 0);
+    }
+
+    #[test]
+    fn should_refuse_malformed_challenges() {
+        let mut s = Solver::new(ChallengeMode::Honest);
+        let mut ch = challenge();
+        ch.seed = vec![1; 31];
+        assert!(s.solution(&ch).is_err());
+        let mut ch = challenge();
+        ch.params = None;
+        assert!(s.commit_msg("a", &ch).is_err());
+        let mut ch = challenge();
+        ch.root = vec![1; 5];
+        ch.beacon = vec![1];
+        assert!(s.open_msg("a", &ch).is_err());
+    }
+
+    #[test]
+    fn should_choose_the_step_from_status_beacon_and_deadlines() {
+        let mut ch = challenge();
+        assert_eq!(next_step(&ch, 99, ChallengeMode::Honest), Step::Commit);
+        assert_eq!(next_step(&ch, 99, ChallengeMode::Wrong), Step::Commit);
+        assert!(matches!(
+            next_step(&ch, 100, ChallengeMode::Honest),
+            Step::Nothing(_)
+        ));
+        assert!(matches!(
+            next_step(&ch, 1, ChallengeMode::Ignore),
+            Step::Nothing(_)
+        ));
+        ch.status = ChallengeStatus::AwaitingOpen as i32;
+        ch.open_deadline = 200;
+        assert_eq!(next_step(&ch, 150, ChallengeMode::Honest), Step::WaitBeacon);
+        ch.beacon = vec![1; 32];
+        assert_eq!(next_step(&ch, 150, ChallengeMode::Honest), Step::Open);
+        assert!(matches!(
+            next_step(&ch, 200, ChallengeMode::Honest),
+            Step::Nothing(_)
+        ));
+        ch.status = ChallengeStatus::Passed as i32;
+        assert!(matches!(
+            next_step(&ch, 0, ChallengeMode::Honest),
+            Step::Nothing(_)
+        ));
+    }
+}
