@@ -9,6 +9,9 @@
 #   scripts/localnet.sh logs [I]    follow node I's log (default 0)
 #   scripts/localnet.sh start [I]   (re)start node I, or every stopped node, keeping state
 #   scripts/localnet.sh stop [I]    stop node I, or every node (= down)
+#   scripts/localnet.sh demo        the market + agent demo (scripts/demo.sh) on this
+#                                   localnet; runs `up` first (with demo-friendly genesis
+#                                   params, localnet/demo-genesis.sh) if no node is running
 #
 # Environment (all optional):
 #   LOCALNET_DIR              where the homes go                 (./.localnet)
@@ -21,6 +24,9 @@
 #   LOCALNET_STOP_TIMEOUT     seconds between SIGTERM and SIGKILL (10)
 #   GPUCHAIND_BIN             use this gpuchaind: skips scripts/setup.sh and the cargo build
 #   COMETBFT_BIN              use this cometbft (default: scripts/install-cometbft.sh's)
+#   LOCALNET_GENESIS_HOOK     `up` runs this executable with node 0's genesis.json as its
+#                             argument before copying it to the others (e.g. to set params;
+#                             localnet/demo-genesis.sh); unset: the genesis is left as is
 #
 # `up` records the settings it used in $LOCALNET_DIR/localnet.env, and the
 # nodes and accounts in $LOCALNET_DIR/localnet.json; the other commands read
@@ -87,13 +93,14 @@ load_settings() {
   LOCALNET_BASE_PORT="${LOCALNET_BASE_PORT:-26656}"
   LOCALNET_BLOCK_TIME="${LOCALNET_BLOCK_TIME:-1s}"
   LOCALNET_TIMEOUT_PROPOSE="${LOCALNET_TIMEOUT_PROPOSE:-}"
+  LOCALNET_GENESIS_HOOK="${LOCALNET_GENESIS_HOOK:-}"
 }
 
 save_settings() {
   {
     echo "# written by scripts/localnet.sh up; read by its other commands"
     for v in LOCALNET_HOST LOCALNET_BASE_PORT LOCALNET_REST_BASE_PORT LOCALNET_BLOCK_TIME \
-      LOCALNET_TIMEOUT_PROPOSE GPUCHAIND_BIN COMETBFT_BIN; do
+      LOCALNET_TIMEOUT_PROPOSE LOCALNET_GENESIS_HOOK GPUCHAIND_BIN COMETBFT_BIN; do
       printf '%s=%q\n' "$v" "${!v}"
     done
   } >"$ENV_FILE"
@@ -336,6 +343,11 @@ cmd_up() {
     gpud genesis add-validator --from-home "$(home_of "$i")" --power 10 --name "validator$i" \
       --home "$g0" >/dev/null
   done
+  if [ -n "$LOCALNET_GENESIS_HOOK" ]; then
+    log "genesis hook: $LOCALNET_GENESIS_HOOK"
+    "$LOCALNET_GENESIS_HOOK" "$g0/config/genesis.json" ||
+      die "genesis hook $LOCALNET_GENESIS_HOOK failed"
+  fi
   for i in $(node_list); do
     [ "$i" = 0 ] || cp "$g0/config/genesis.json" "$(home_of "$i")/config/genesis.json"
   done
@@ -431,6 +443,23 @@ cmd_status() {
   done
 }
 
+# demo: scripts/demo.sh on this localnet, after `up` (with demo-friendly
+# genesis params) when no node runs. A partly stopped network is an error:
+# the demo needs the chain making blocks.
+cmd_demo() {
+  local i running=0 stopped=0
+  for i in $(node_list); do
+    if node_pid "$i" >/dev/null; then running=$((running + 1)); else stopped=$((stopped + 1)); fi
+  done
+  if [ "$running" = 0 ]; then
+    log "no localnet running in $DIR: \`up\` with demo genesis params first"
+    LOCALNET_GENESIS_HOOK="${LOCALNET_GENESIS_HOOK:-$ROOT/localnet/demo-genesis.sh}" cmd_up >&2
+  elif [ "$stopped" != 0 ]; then
+    die "$stopped node(s) stopped: \`scripts/localnet.sh start\` (or \`down\`, then \`demo\`)"
+  fi
+  LOCALNET_DIR="$DIR" exec "$ROOT/scripts/demo.sh"
+}
+
 cmd_logs() {
   local i="${1:-0}" f
   node_list "$i" >/dev/null
@@ -446,8 +475,9 @@ case "${1:-}" in
   start) cmd_start "${2:-}" ;;
   status) cmd_status ;;
   logs) cmd_logs "${2:-}" ;;
+  demo) cmd_demo ;;
   *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,812 @@
+//! End to end on a real chain with the real `gpuchain-agent` (issue: agent
+//! daemon). Two providers, each running an agent on a simulated `test-cpu`
+//! inventory (a JSON file):
+//!
+//! - an honest agent reports its inventory, acknowledges its provider's
+//!   lease with free GPUs of the lease's SKU (encrypted access to the
+//!   tenant) and answers the acknowledgement challenge in time (it passes);
+//!   killed with SIGKILL right after a second order and restarted, it
+//!   acknowledges that lease exactly once (one `MsgAckLease` on chain, no
+//!   failed transaction) and answers its challenge too; it runs its hooks,
+//!   and rides out a node kill and restart (R6);
+//! - an agent configured to answer challenges wrongly gets a lease, fails
+//!   the challenge, its provider is slashed by `fail_slash_bps` and jailed,
+//!   and the tenant is refunded the unused time plus its share of the slash.
+//!
+//! The agent binary is found next to gpuchaind (`cargo build -p
+//! gpuchain-agent`; `cargo test --workspace` builds it), or at
+//! `$GPUCHAIN_AGENT_BIN`.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{CosmrsSigner, Node, CHAIN_ID};
+use serde_json::{json, Value};
+
+/// ugpc per GPU-hour: 1,000 ugpc per second for one GPU.
+const PRICE: u128 = 3_600_000;
+const BOND: u128 = 1_000_000_000;
+const FAIL_SLASH_BPS: u128 = 500;
+const TENANT_SHARE_BPS: u128 = 5_000;
+const TX_FEE: u128 = 1_500;
+
+const CAROL_MNEMONIC: &str =
+    "legal winner thank year wave sausage worth useful legal winner thank yellow";
+const DAVE_MNEMONIC: &str =
+    "letter advice cage absurd amount doctor acoustic avoid letter advice cage above";
+const AGENT1_MNEMONIC: &str =
+    "scheme spot photo card baby mountain device kick cradle pact join borrow";
+const AGENT2_MNEMONIC: &str =
+    "cat swing flag economy stadium alone churn speed unique patch report train";
+
+const TEST_CPU_NAME: &str = "gpuchain test-cpu";
+const GPU1: [&str; 2] = [
+    "GPU-a9e11111-0000-4000-8000-000000000001",
+    "GPU-a9e11111-0000-4000-8000-000000000002",
+];
+/// Reported by agent 1 too, but of another SKU: never used for a test-cpu lease.
+const GPU1_H100: &str = "GPU-a9e11111-0000-4000-8000-0000000000ff";
+const GPU2: &str = "GPU-a9e22222-0000-4000-8000-000000000001";
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn agent_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("GPUCHAIN_AGENT_BIN") {
+        return PathBuf::from(p);
+    }
+    let p = common::gpuchaind_bin().with_file_name("gpuchain-agent");
+    assert!(
+        p.exists(),
+        "{} missing: run `cargo build -p gpuchain-agent` first (or set GPUCHAIN_AGENT_BIN)",
+        p.display()
+    );
+    p
+}
+
+fn edit_genesis(node: &Node, f: impl FnOnce(&mut Value)) {
+    let path = node.home.join("config/genesis.json");
+    let mut g: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    f(&mut g["app_state"]);
+    std::fs::write(&path, serde_json::to_string_pretty(&g).unwrap()).unwrap();
+}
+
+/// `keys add NAME --recover` with the mnemonic on stdin; returns the address.
+fn import_key(node: &Node, name: &str, mnemonic: &str) -> String {
+    let mut child = Command::new(common::gpuchaind_bin())
+        .args(["keys", "add", name, "--recover", "--home"])
+        .arg(&node.home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{mnemonic}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    node.address(name)
+}
+
+/// A module tx through the CLI, committed; returns its result.
+fn tx(node: &Node, args: &[&str]) -> Value {
+    let mut all = vec!["tx"];
+    all.extend_from_slice(args);
+    let node_flag = node.node_flag();
+    all.extend([
+        "--node",
+        &node_flag,
+        "--chain-id",
+        CHAIN_ID,
+        "--gas",
+        "600000",
+        "--fees",
+        "1500ugpc",
+        "--output",
+        "json",
+    ]);
+    let out = node.cli(&all);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let r: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "gpuchaind {all:?}: not JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(r["code"], 0, "{args:?}: {r}");
+    r
+}
+
+fn query(node: &Node, args: &[&str]) -> Value {
+    let mut all = vec!["query"];
+    all.extend_from_slice(args);
+    let node_flag = node.node_flag();
+    all.extend(["--node", &node_flag]);
+    node.cli_json(&all)
+}
+
+/// The value of `key` in the first event of type `kind` of a tx result.
+fn event_attr(result: &Value, kind: &str, key: &str) -> Option<String> {
+    result["events"].as_array()?.iter().find_map(|e| {
+        if e["type"] != kind {
+            return None;
+        }
+        e["attributes"].as_array()?.iter().find_map(|a| {
+            (a["key"] == key).then(|| a["value"].as_str().unwrap_or_default().to_string())
+        })
+    })
+}
+
+fn num(v: &Value) -> u128 {
+    match v {
+        Value::String(s) => s
+            .trim_end_matches("ugpc")
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number: {v}")),
+        Value::Number(n) => n.as_u64().unwrap().into(),
+        _ => panic!("not a number: {v}"),
+    }
+}
+
+/// Every tx matching a CometBFT event query (tx_search), oldest first.
+fn tx_search(node: &Node, q: &str) -> Vec<Value> {
+    let r = node
+        .rpc(
+            "tx_search",
+            json!({"query": q, "per_page": "100", "order_by": "asc"}),
+        )
+        .unwrap();
+    r["txs"].as_array().cloned().unwrap_or_default()
+}
+
+fn tx_events_have(tx: &Value, kind: &str, key: &str, value: &str) -> bool {
+    tx["tx_result"]["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["type"] == kind)
+        .flat_map(|e| e["attributes"].as_array().cloned().unwrap_or_default())
+        .any(|a| a["key"] == key && a["value"] == value)
+}
+
+/// Whether the tx with this (hex) hash is in a block.
+fn on_chain(node: &Node, hash_hex: &str) -> bool {
+    use base64::Engine;
+    let hash = base64::engine::general_purpose::STANDARD.encode(hex::decode(hash_hex).unwrap());
+    node.rpc("tx", json!({ "hash": hash })).is_ok()
+}
+
+/// A running `gpuchain-agent run`; SIGKILLed when dropped.
+struct Agent {
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+impl Agent {
+    fn start(config: &Path, log: PathBuf) -> Self {
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new(agent_bin())
+            .args(["run", "--config"])
+            .arg(config)
+            .env_remove("RUST_LOG")
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap();
+        Agent {
+            child: Some(child),
+            log,
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Panics with the agent's log if it exited.
+    fn assert_running(&mut self) {
+        if let Some(c) = self.child.as_mut() {
+            if let Some(status) = c.try_wait().unwrap() {
+                panic!(
+                    "gpuchain-agent exited ({status}); log {}:\n{}",
+                    self.log.display(),
+                    self.log_text()
+                );
+            }
+        }
+    }
+
+    fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// The JSON log lines (the agent logs with `format = "json"`).
+    fn log_lines(&self) -> Vec<Value> {
+        self.log_text()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn gpu_json(uuid: &str, name: &str, memory_mib: u64, bus: &str) -> Value {
+    json!({"uuid": uuid, "name": name, "memory_mib": memory_mib,
+           "driver_version": "550.54.15", "pci_bus_id": bus, "mig_mode": "disabled"})
+}
+
+/// Writes the agent's key file (mode 0600, a mnemonic), its inventory and
+/// its config into `dir`; returns the config path.
+fn agent_files(
+    node: &Node,
+    dir: &Path,
+    provider: &str,
+    mnemonic: &str,
+    gpus: Vec<Value>,
+    mode: &str,
+) -> PathBuf {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::create_dir_all(dir).unwrap();
+    let key = dir.join("agent.key");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&key)
+        .unwrap();
+    writeln!(f, "# e2e test agent key\n{mnemonic}").unwrap();
+    let inventory = dir.join("inventory.json");
+    std::fs::write(&inventory, json!({ "gpus": gpus }).to_string()).unwrap();
+    let hook = |kind: &str| {
+        format!(
+            r#"["/bin/sh", "-c", "cat > {}/{kind}-$LEASE_ID.json"]"#,
+            dir.display()
+        )
+    };
+    let config = format!(
+        r#"[chain]
+rpc_url = "http://127.0.0.1:{rpc}"
+chain_id = "{CHAIN_ID}"
+poll_interval_ms = 300
+
+[provider]
+address = "{provider}"
+key_file = "{key}"
+
+[hardware]
+source = "json"
+path = "{inventory}"
+
+[hooks]
+on_lease_start = {start}
+on_lease_stop = {stop}
+
+[report]
+interval_secs = 10
+
+[metrics]
+enabled = true
+listen = "127.0.0.1:{metrics}"
+
+[log]
+format = "json"
+level = "info"
+
+[challenge]
+mode = "{mode}"
+"#,
+        rpc = node.rpc_port,
+        key = key.display(),
+        inventory = inventory.display(),
+        start = hook("start"),
+        stop = hook("stop"),
+        metrics = free_port(),
+    );
+    let path = dir.join("agent.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+fn wait_for<T>(what: &str, agents: &mut [&mut Agent], mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        for a in agents.iter_mut() {
+            a.assert_running();
+        }
+        if start.elapsed() > WAIT {
+            let logs: Vec<String> = agents
+                .iter()
+                .map(|a| format!("{}:\n{}", a.log.display(), a.log_text()))
+                .collect();
+            panic!(
+                "timed out waiting for {what}; agent logs:\n{}",
+                logs.join("\n")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn lease(node: &Node, id: &str) -> Value {
+    query(node, &["market", "lease", id])
+}
+
+/// The provider's challenges, as the CLI prints them.
+fn challenges(node: &Node, provider: &str) -> Vec<Value> {
+    query(node, &["attestation", "challenges", "--provider", provider])["challenges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The acknowledgement challenge of `lease_id` once resolved.
+fn resolved_ack_challenge(node: &Node, provider: &str, lease_id: &str) -> Option<Value> {
+    challenges(node, provider).into_iter().find(|c| {
+        c["lease_id"] == lease_id
+            && c["reason"] == "CHALLENGE_REASON_LEASE_ACK"
+            && (c["status"] == "CHALLENGE_STATUS_PASSED"
+                || c["status"] == "CHALLENGE_STATUS_FAILED")
+    })
+}
+
+fn order(node: &Node, tenant: &str, provider: &str, deposit: u128) -> (String, Value) {
+    let deposit = format!("{deposit}ugpc");
+    let price = format!("{PRICE}ugpc");
+    let r = tx(
+        node,
+        &[
+            "market",
+            "create-order",
+            "--from",
+            tenant,
+            "--sku",
+            "test-cpu",
+            "--gpu-count",
+            "1",
+            "--max-price-per-gpu-hour",
+            &price,
+            "--duration",
+            "3600",
+            "--deposit",
+            &deposit,
+            "--target-provider",
+            provider,
+            "--ttl",
+            "600",
+        ],
+    );
+    let id = event_attr(&r, "order_matched", "lease_id")
+        .unwrap_or_else(|| panic!("order not matched in its block: {r}"));
+    (id, r)
+}
+
+fn register(node: &Node, key: &str, moniker: &str, agent: &str) {
+    let bond = format!("{BOND}ugpc");
+    tx(
+        node,
+        &[
+            "attestation",
+            "register-provider",
+            "--from",
+            key,
+            "--moniker",
+            moniker,
+            "--region",
+            "eu",
+            "--endpoint",
+            &format!("https://{moniker}.example:8443"),
+            "--bond",
+            &bond,
+        ],
+    );
+    tx(
+        node,
+        &[
+            "attestation",
+            "authorize-agent",
+            "--from",
+            key,
+            "--agent",
+            agent,
+        ],
+    );
+}
+
+fn create_offer(node: &Node, key: &str, gpus: u32) {
+    let price = format!("{PRICE}ugpc");
+    let total = gpus.to_string();
+    let r = tx(
+        node,
+        &[
+            "market",
+            "create-offer",
+            "--from",
+            key,
+            "--sku",
+            "test-cpu",
+            "--gpus-total",
+            &total,
+            "--price-per-gpu-hour",
+            &price,
+            "--min-duration",
+            "1",
+            "--max-duration",
+            "86400",
+            "--region",
+            "eu",
+        ],
+    );
+    assert!(event_attr(&r, "offer_created", "offer_id").is_some(), "{r}");
+}
+
+/// The provider's GPUs on chain, by uuid -> sku.
+fn chain_gpus(node: &Node, provider: &str) -> Vec<(String, String)> {
+    query(node, &["attestation", "gpus", "--provider", provider])["gpus"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| {
+            (
+                g["uuid"].as_str().unwrap_or_default().to_string(),
+                g["sku"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// How many times the agent logged that it acknowledges lease `id`.
+fn acking(a: &Agent, id: &str) -> usize {
+    a.log_lines()
+        .iter()
+        .filter(|l| {
+            l["message"] == "acknowledging lease" && l["lease_id"].as_u64() == id.parse().ok()
+        })
+        .count()
+}
+
+/// Log lines of `tx rejected` for the given kind of agent tx.
+fn rejected(agent: &Agent, kind: &str) -> Vec<Value> {
+    agent
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["message"] == "tx rejected" && l["tx"] == kind)
+        .collect()
+}
+
+#[test]
+fn should_ack_once_across_a_kill_pass_honest_challenges_and_slash_a_wrong_agent() {
+    let started = Instant::now();
+    // Fail fast, before any chain is started, when the agent is not built.
+    agent_bin();
+    let mut node = Node::init();
+    let bob = node.address("bob");
+    let carol = import_key(&node, "carol", CAROL_MNEMONIC);
+    let dave = import_key(&node, "dave", DAVE_MNEMONIC);
+    let agent1 = CosmrsSigner::from_mnemonic(AGENT1_MNEMONIC, 0)
+        .address
+        .to_string();
+    let agent2 = CosmrsSigner::from_mnemonic(AGENT2_MNEMONIC, 0)
+        .address
+        .to_string();
+    for (who, coins) in [
+        (bob.as_str(), "10000000000ugpc"),
+        (carol.as_str(), "10000000000ugpc"),
+        (dave.as_str(), "1000000000ugpc"),
+        (agent1.as_str(), "100000000ugpc"),
+        (agent2.as_str(), "100000000ugpc"),
+    ] {
+        node.cli_ok(&["genesis", "add-account", who, coins]);
+    }
+    edit_genesis(&node, |app| {
+        app["market"]["params"]["min_prepaid_secs"] = json!(5);
+        app["market"]["params"]["ack_timeout_secs"] = json!(120);
+        // No random challenges: only the acknowledgement challenges this
+        // test asserts on.
+        app["attestation"]["params"]["random_challenges_per_gpu_day"] = json!(0);
+    });
+    node.start();
+
+    // Provider 1 (bob) with an honest agent; provider 2 (carol) with an agent
+    // that answers challenges wrongly.
+    register(&node, "bob", "p1", &agent1);
+    register(&node, "carol", "p2", &agent2);
+    let dir = node.dir.path().to_path_buf();
+    let inv1 = vec![
+        gpu_json(GPU1[1], TEST_CPU_NAME, 1024, "00000000:02:00.0"),
+        gpu_json(
+            GPU1_H100,
+            "NVIDIA H100 80GB HBM3",
+            81_559,
+            "00000000:03:00.0",
+        ),
+        gpu_json(GPU1[0], TEST_CPU_NAME, 1024, "00000000:01:00.0"),
+    ];
+    let cfg1 = agent_files(
+        &node,
+        &dir.join("agent1"),
+        &bob,
+        AGENT1_MNEMONIC,
+        inv1,
+        "honest",
+    );
+    let cfg2 = agent_files(
+        &node,
+        &dir.join("agent2"),
+        &carol,
+        AGENT2_MNEMONIC,
+        vec![gpu_json(GPU2, TEST_CPU_NAME, 1024, "00000000:01:00.0")],
+        "wrong",
+    );
+    let mut a1 = Agent::start(&cfg1, dir.join("agent1/run1.log"));
+    let mut a2 = Agent::start(&cfg2, dir.join("agent2/run1.log"));
+
+    // L0: both inventories accepted, each GPU mapped to its SKU.
+    wait_for("both inventories on chain", &mut [&mut a1, &mut a2], || {
+        let g1 = chain_gpus(&node, &bob);
+        let g2 = chain_gpus(&node, &carol);
+        (g1.len() == 3 && g2.len() == 1).then_some(())
+    });
+    let g1: BTreeSet<(String, String)> = chain_gpus(&node, &bob).into_iter().collect();
+    let want: BTreeSet<(String, String)> = [
+        (GPU1[0], "test-cpu"),
+        (GPU1[1], "test-cpu"),
+        (GPU1_H100, "nvidia-h100-sxm-80gb"),
+    ]
+    .iter()
+    .map(|(u, s)| (u.to_string(), s.to_string()))
+    .collect();
+    assert_eq!(g1, want);
+    assert_eq!(
+        chain_gpus(&node, &carol),
+        vec![(GPU2.to_string(), "test-cpu".to_string())]
+    );
+
+    create_offer(&node, "bob", 2);
+    create_offer(&node, "carol", 1);
+
+    // The tenants order: alice from bob (honest), dave from carol (faulty).
+    let (l1, _) = order(&node, "alice", &bob, 600_000);
+    let dave_before = node.balance(&dave, "ugpc");
+    let dave_deposit: u128 = 100_000;
+    let (l3, _) = order(&node, "dave", &carol, dave_deposit);
+
+    // The honest agent acknowledges lease 1 with one of its test-cpu GPUs.
+    let lease1 = wait_for(
+        &format!("lease {l1} acknowledged"),
+        &mut [&mut a1, &mut a2],
+        || {
+            let l = lease(&node, &l1);
+            (l["lease"]["state"] == "LEASE_STATE_ACTIVE").then_some(l)
+        },
+    );
+    let uuids1: Vec<String> = serde_json::from_value(lease1["lease"]["gpu_uuids"].clone()).unwrap();
+    assert_eq!(uuids1.len(), 1, "{lease1}");
+    assert!(GPU1.contains(&uuids1[0].as_str()), "{lease1}");
+    assert!(
+        !lease1["lease"]["access"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty(),
+        "access must be set: {lease1}"
+    );
+    // Its acknowledgement challenge on that GPU is answered and passes.
+    let ch1 = wait_for(
+        "lease 1's challenge resolved",
+        &mut [&mut a1, &mut a2],
+        || resolved_ack_challenge(&node, &bob, &l1),
+    );
+    assert_eq!(ch1["status"], "CHALLENGE_STATUS_PASSED", "{ch1}");
+    assert_eq!(ch1["gpu_uuid"], uuids1[0].as_str(), "{ch1}");
+    assert!(
+        num(&ch1["resolved_at"]) <= num(&ch1["open_deadline"]),
+        "{ch1}"
+    );
+    // The start hook ran with the lease.
+    let hook1 = dir.join(format!("agent1/start-{l1}.json"));
+    let hook = wait_for(&format!("lease {l1}'s start hook"), &mut [&mut a1], || {
+        std::fs::read_to_string(&hook1)
+            .ok()
+            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+    });
+    assert_eq!(hook["id"].to_string(), l1, "{hook}");
+    assert_eq!(hook["gpu_uuids"], json!(uuids1), "{hook}");
+    assert_eq!(hook["state"], "active", "{hook}");
+
+    // A second order from alice; the agent is killed with SIGKILL the moment
+    // it logs that it is acknowledging it (its tx signed, in flight or just
+    // committed), and restarted.
+    let (l2, _) = order(&node, "alice", &bob, 600_000);
+    let start = Instant::now();
+    while acking(&a1, &l2) == 0 && start.elapsed() < WAIT {
+        a1.assert_running();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    a1.kill9();
+    assert_eq!(acking(&a1, &l2), 1, "agent 1 never tried lease {l2}");
+    let mut a1b = Agent::start(&cfg1, dir.join("agent1/run2.log"));
+    let lease2 = wait_for(
+        &format!("lease {l2} acknowledged"),
+        &mut [&mut a1b, &mut a2],
+        || {
+            let l = lease(&node, &l2);
+            (l["lease"]["state"] == "LEASE_STATE_ACTIVE").then_some(l)
+        },
+    );
+    let uuids2: Vec<String> = serde_json::from_value(lease2["lease"]["gpu_uuids"].clone()).unwrap();
+    assert_eq!(uuids2.len(), 1, "{lease2}");
+    assert!(GPU1.contains(&uuids2[0].as_str()), "{lease2}");
+    assert_ne!(uuids1, uuids2, "one GPU serves two leases");
+    let ch2 = wait_for(
+        "lease 2's challenge resolved",
+        &mut [&mut a1b, &mut a2],
+        || resolved_ack_challenge(&node, &bob, &l2),
+    );
+    assert_eq!(ch2["status"], "CHALLENGE_STATUS_PASSED", "{ch2}");
+    assert_eq!(ch2["gpu_uuid"], uuids2[0].as_str(), "{ch2}");
+
+    // The faulty agent: lease 3 acknowledged, its challenge failed.
+    let ch3 = wait_for(
+        "lease 3's challenge resolved",
+        &mut [&mut a1b, &mut a2],
+        || resolved_ack_challenge(&node, &carol, &l3),
+    );
+    assert_eq!(ch3["status"], "CHALLENGE_STATUS_FAILED", "{ch3}");
+    assert_eq!(ch3["gpu_uuid"], GPU2, "{ch3}");
+    let lease3 = wait_for(&format!("lease {l3} closed"), &mut [&mut a2], || {
+        let l = lease(&node, &l3);
+        (l["lease"]["state"] == "LEASE_STATE_CLOSED").then_some(l)
+    });
+    assert_eq!(
+        lease3["lease"]["close_reason"], "CLOSE_REASON_PROVIDER_FAULTED",
+        "{lease3}"
+    );
+    assert_eq!(lease3["lease"]["gpu_uuids"], json!([GPU2]), "{lease3}");
+
+    // Slashed by fail_slash_bps and jailed.
+    let slash = BOND * FAIL_SLASH_BPS / 10_000;
+    let p2 = query(&node, &["attestation", "provider", &carol]);
+    assert_eq!(num(&p2["provider"]["bond"]["amount"]), BOND - slash, "{p2}");
+    assert_eq!(num(&p2["provider"]["total_slashed"]), slash, "{p2}");
+    assert_eq!(p2["provider"]["failed_challenges"], 1, "{p2}");
+    assert!(num(&p2["provider"]["jailed_until"]) > 0, "{p2}");
+    assert_eq!(num(&ch3["slashed"]), slash, "{ch3}");
+    // The honest provider's bond is untouched.
+    let p1 = query(&node, &["attestation", "provider", &bob]);
+    assert_eq!(num(&p1["provider"]["bond"]["amount"]), BOND, "{p1}");
+
+    // The tenant: refunded the unused time, plus half the slash.
+    let escrow = &lease3["escrow"];
+    let paid = num(&escrow["paid"]);
+    let refunded = num(&escrow["refunded"]);
+    assert_eq!(paid + refunded, dave_deposit, "{lease3}");
+    let secs = num(&lease3["lease"]["closed_at"]) - num(&lease3["lease"]["started_at"]);
+    assert_eq!(
+        paid,
+        PRICE * secs / 3_600,
+        "billed to the failure: {lease3}"
+    );
+    let compensation = slash * TENANT_SHARE_BPS / 10_000;
+    assert_eq!(
+        node.balance(&dave, "ugpc"),
+        dave_before - TX_FEE - dave_deposit + refunded + compensation,
+        "dave: deposit {dave_deposit}, paid {paid}, refunded {refunded}, compensation {compensation}"
+    );
+
+    // The tenant closes lease 1: the agent runs the stop hook. Then the node
+    // is killed and restarted under the running agent (an RPC outage): a new
+    // lease is still acknowledged, on the GPU lease 1 freed, and challenged.
+    tx(
+        &node,
+        &[
+            "market",
+            "close-lease",
+            "--from",
+            "alice",
+            "--lease-id",
+            &l1,
+        ],
+    );
+    let stop1 = dir.join(format!("agent1/stop-{l1}.json"));
+    let hook = wait_for(&format!("lease {l1}'s stop hook"), &mut [&mut a1b], || {
+        std::fs::read_to_string(&stop1)
+            .ok()
+            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+    });
+    assert_eq!(hook["close_reason"], "tenant_closed", "{hook}");
+    node.kill9();
+    std::thread::sleep(Duration::from_secs(1));
+    a1b.assert_running();
+    node.start();
+    let (l4, _) = order(&node, "alice", &bob, 600_000);
+    let lease4 = wait_for(&format!("lease {l4} acknowledged"), &mut [&mut a1b], || {
+        let l = lease(&node, &l4);
+        (l["lease"]["state"] == "LEASE_STATE_ACTIVE").then_some(l)
+    });
+    assert_eq!(lease4["lease"]["gpu_uuids"], json!(uuids1), "{lease4}");
+    let ch4 = wait_for(
+        &format!("lease {l4}'s challenge resolved"),
+        &mut [&mut a1b],
+        || resolved_ack_challenge(&node, &bob, &l4),
+    );
+    assert_eq!(ch4["status"], "CHALLENGE_STATUS_PASSED", "{ch4}");
+
+    // Exactly one acknowledgement per lease on chain, each by the agent.
+    for l in [&l1, &l2, &l4] {
+        let acks = tx_search(&node, &format!("lease_acked.lease_id={l}"));
+        assert_eq!(acks.len(), 1, "lease {l} acknowledged {} times", acks.len());
+        assert!(tx_events_have(&acks[0], "tx", "fee_payer", &agent1));
+        assert!(on_chain(&node, acks[0]["hash"].as_str().unwrap()));
+    }
+    // Every tx the honest agent sent went through (none failed in a block),
+    // and its sequence counts exactly those: nothing else was signed.
+    let sent = tx_search(&node, &format!("tx.fee_payer='{agent1}'"));
+    for t in &sent {
+        assert_eq!(t["tx_result"]["code"], 0, "a failed agent tx: {t}");
+    }
+    let acc = query(&node, &["auth", "account", &agent1]);
+    assert_eq!(
+        num(&acc["account"]["sequence"]),
+        sent.len() as u128,
+        "{acc}"
+    );
+    // Before the kill nothing was refused. After the restart, the agent may
+    // have had one acknowledgement of lease 2 refused: a repeat, signed while
+    // the first was still in the mempool (CheckTx: sequence, code 32) or
+    // just committed (simulation: no longer pending). It never reaches a
+    // block.
+    assert!(rejected(&a1, "ack_lease").is_empty(), "{}", a1.log_text());
+    let refused = rejected(&a1b, "ack_lease");
+    assert!(refused.len() <= 1, "{}", a1b.log_text());
+    for r in &refused {
+        let hash = r["txhash"].as_str().unwrap_or_default();
+        if !hash.is_empty() {
+            assert!(!on_chain(&node, hash), "a refused ack is on chain: {r}");
+        }
+    }
+    let refused = refused.len();
+    // Agent 2 acknowledged its lease once, answered, and was never refused.
+    assert_eq!(
+        tx_search(&node, &format!("lease_acked.lease_id={l3}")).len(),
+        1
+    );
+    assert!(rejected(&a2, "ack_lease").is_empty(), "{}", a2.log_text());
+    eprintln!(
+        "e2e_agent: lease {l2} acknowledging lines: {} before the kill, {} after \
+         ({refused} refused, never in a block); agent 1 sent {} txs; done in {:?}",
+        acking(&a1, &l2),
+        acking(&a1b, &l2),
+        sent.len(),
+        started.elapsed()
+    );
+}
