@@ -780,14 +780,12 @@ fn should_ack_once_across_a_kill_pass_honest_challenges_and_slash_a_wrong_agent(
         sent.len() as u128,
         "{acc}"
     );
-    // Before the kill nothing was refused. After the restart, the agent may
-    // have had one acknowledgement of lease 2 refused: a repeat, signed while
-    // the first was still in the mempool (CheckTx: sequence, code 32) or
-    // just committed (simulation: no longer pending). It never reaches a
-    // block.
+    // Nothing was refused, before the kill or after the restart: the
+    // restarted agent waits for the mempool (which may still hold the ack
+    // it sent before it was killed) before it reads the chain.
     assert!(rejected(&a1, "ack_lease").is_empty(), "{}", a1.log_text());
     let refused = rejected(&a1b, "ack_lease");
-    assert!(refused.len() <= 1, "{}", a1b.log_text());
+    assert!(refused.is_empty(), "{}", a1b.log_text());
     for r in &refused {
         let hash = r["txhash"].as_str().unwrap_or_default();
         if !hash.is_empty() {

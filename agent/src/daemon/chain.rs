@@ -125,6 +125,17 @@ impl RpcChain {
         self.rpc.chain_id()
     }
 
+    /// How many txs wait in the node's mempool (`num_unconfirmed_txs`).
+    pub fn mempool_txs(&self) -> Result<u64> {
+        let r = self
+            .rpc
+            .call("num_unconfirmed_txs", serde_json::json!({}))?;
+        r["n_txs"]
+            .as_str()
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("num_unconfirmed_txs: no n_txs in {r}"))
+    }
+
     fn query<Req: Message, Resp: Message + Default>(&self, path: &str, req: &Req) -> Result<Resp> {
         let raw = self.rpc.abci_query(path, &req.encode_to_vec())?;
         Resp::decode(raw.as_slice()).with_context(|| format!("decoding the answer of {path}"))

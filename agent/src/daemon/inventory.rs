@@ -57,6 +57,13 @@ pub fn chain_reason(
     now: i64,
     margin: i64,
 ) -> Option<ReportReason> {
+    // A GPU the chain holds for this provider but the host no longer has.
+    if let Some(gone) = chain
+        .iter()
+        .find(|g| g.provider == provider && !g.missing && !current.iter().any(|r| r.uuid == g.uuid))
+    {
+        return Some(ReportReason::NotOnChain(gone.uuid.clone()));
+    }
     let mut earliest: Option<i64> = None;
     for r in current {
         let Some(g) = chain
@@ -107,7 +114,12 @@ impl InventoryTracker {
         now: Instant,
     ) -> Option<ReportReason> {
         match &self.last_attempted {
-            None => return Some(ReportReason::Start),
+            // On start, report only what the chain lacks: a restart whose
+            // hardware the chain already holds, fresh, costs no tx.
+            None => {
+                return chain_reason(current, chain, provider, block_time, margin)
+                    .map(|_| ReportReason::Start)
+            }
             Some(last) if last.as_slice() != current => return Some(ReportReason::Changed),
             Some(_) => {}
         }
@@ -178,8 +190,14 @@ mod tests {
         let mut t = InventoryTracker::new();
         let a = to_reports(&[info("GPU-a", 81559), info("GPU-b", 81559)]);
         let chain: Vec<Gpu> = a.iter().map(|r| on_chain(r, "p", 1_000)).collect();
+        // On start: a report only when the chain lacks one (here: nothing
+        // on chain), none when it already holds this hardware, fresh.
+        assert_eq!(t.due(&a, &[], "p", 0, 100, t0), Some(ReportReason::Start));
+        assert_eq!(t.due(&a, &chain, "p", 0, 100, t0), None);
+        // A GPU on chain the host no longer has is reported gone on start.
+        let only_a = to_reports(&[info("GPU-a", 81559)]);
         assert_eq!(
-            t.due(&a, &chain, "p", 0, 100, t0),
+            t.due(&only_a, &chain, "p", 0, 100, t0),
             Some(ReportReason::Start)
         );
         t.attempted(a.clone(), t0, Duration::from_secs(10));

@@ -550,6 +550,26 @@ fn sleep_unless(total: Duration, shutdown: &AtomicBool) {
     }
 }
 
+/// Waits (a few blocks at most) for the node's mempool to drain before the
+/// first poll: a tx this agent sent just before it was killed (an ack) may
+/// still wait there while the chain shows its lease as pending, and acking
+/// again would only be refused (account sequence mismatch). The agent keeps
+/// no state, so the chain's committed view, once settled, is the truth.
+fn settle_mempool(chain: &RpcChain, shutdown: &AtomicBool, poll: Duration) {
+    let start = chain.latest_block().map(|b| b.height).unwrap_or(0);
+    loop {
+        if shutdown.load(Ordering::SeqCst) {
+            return;
+        }
+        let empty = chain.mempool_txs().map_or(true, |n| n == 0);
+        let height = chain.latest_block().map(|b| b.height).unwrap_or(start);
+        if empty || height >= start.saturating_add(3) {
+            return;
+        }
+        sleep_unless(poll, shutdown);
+    }
+}
+
 /// Installs the tracing subscriber `[log]` asks for (`RUST_LOG`, when set,
 /// overrides the level).
 pub fn init_logging(log: &LogConfig) -> Result<()> {
@@ -558,8 +578,11 @@ pub fn init_logging(log: &LogConfig) -> Result<()> {
         Ok(v) if !v.trim().is_empty() => EnvFilter::new(v),
         _ => EnvFilter::try_new(&log.level).map_err(|e| anyhow!("log.level: {e}"))?,
     };
+    // Colour only on a terminal: log files stay plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     let res = match log.format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
@@ -634,6 +657,7 @@ pub fn run(config: &AgentConfig, shutdown: Arc<AtomicBool>) -> Result<()> {
             "could not check the agent's authorization"
         ),
     }
+    settle_mempool(&chain, &shutdown, opts.poll_interval);
     let hooks = Box::new(ProcessHooks {
         metrics: metrics.clone(),
     });

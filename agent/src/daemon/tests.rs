@@ -403,9 +403,14 @@ fn should_submit_inventory_on_start_and_again_only_on_change_or_expiry() {
     assert_eq!(d.tick(t0 + Duration::from_secs(220)), 0);
     assert_eq!(h.sent(MSG_SUBMIT_INVENTORY).len(), 3);
 
-    // A restarted agent reports on start.
+    // A restarted agent whose hardware the chain holds, fresh, sends
+    // nothing; with different hardware it reports at once.
     let mut d2 = h.daemon();
     assert_eq!(d2.tick(t0 + Duration::from_secs(230)), 0);
+    assert_eq!(h.sent(MSG_SUBMIT_INVENTORY).len(), 3);
+    *h.hardware.lock().unwrap() = Some(vec![gpu_info("GPU-a"), gpu_info("GPU-b")]);
+    let mut d3 = h.daemon();
+    assert_eq!(d3.tick(t0 + Duration::from_secs(240)), 0);
     assert_eq!(h.sent(MSG_SUBMIT_INVENTORY).len(), 4);
 }
 
