@@ -11,6 +11,9 @@ dpkg -s libclang-dev >/dev/null 2>&1 || need_apt+=(libclang-dev)
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
+# The demo (scripts/demo.sh) reads the CLI's JSON with jq and REST with curl.
+command -v jq >/dev/null 2>&1 || need_apt+=(jq)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
