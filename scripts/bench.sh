@@ -4,16 +4,27 @@
 #   scripts/bench.sh            all
 #   scripts/bench.sh checktx    P1: CheckTx vs 2-core secp256k1 verification
 #   scripts/bench.sh finalize   P2: FinalizeBlock+Commit, 5,000-tx blocks, 10k and 1M accounts
+#   scripts/bench.sh challenge  P7: verify one GPU challenge at the data-centre preset
+#                               (n=4096, 1024 rounds, 16 lanes, 44 checks, depth-26 proofs);
+#                               building the opening takes ~40 s (BENCH_CHALLENGE_ROUNDS=8
+#                               for a quick run with depth-19 proofs, extrapolated to 26)
+#   scripts/bench.sh market     P4: market_match (one order among 100k offers) and
+#                               market_endblock (100 due among 100k vs 1k open leases)
+# Honours CARGO_TARGET_DIR (e.g. CARGO_TARGET_DIR=/work/target-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --bin gpuchain-bench >&2
-B=target/release/gpuchain-bench
+B="${CARGO_TARGET_DIR:-target}/release/gpuchain-bench"
 what="${1:-all}"
 case "$what" in
   checktx|all) $B checktx --txs 20000 ;;&
   finalize|all)
     $B finalize --accounts 10000 --blocks 4 --block-txs 5000
-    $B finalize --accounts "${BENCH_ACCOUNTS:-1000000}" --blocks 4 --block-txs 5000 ;;
-  checktx) ;;
-  *) echo "unknown benchmark $what (checktx|finalize)" >&2; exit 1 ;;
+    $B finalize --accounts "${BENCH_ACCOUNTS:-1000000}" --blocks 4 --block-txs 5000 ;;&
+  challenge|all) $B challenge --rounds "${BENCH_CHALLENGE_ROUNDS:-1024}" --iters 500 ;;&
+  market|all)
+    $B market_match --offers 100000 --orders 300
+    $B market_endblock --small 1000 --large 100000 --runs 15 ;;&
+  checktx|finalize|challenge|market|all) ;;
+  *) echo "unknown benchmark $what (checktx|finalize|challenge|market)" >&2; exit 1 ;;
 esac

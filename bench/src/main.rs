@@ -3,8 +3,17 @@
 //!
 //!   gpuchain-bench checktx  [--txs N]
 //!   gpuchain-bench finalize [--accounts N] [--blocks B] [--block-txs T]
+//!   gpuchain-bench challenge [--n N] [--rounds R] [--lanes L] [--checks K]
+//!                            [--iters I] [--threads T]
+//!     (defaults: the data-centre preset n=4096 R=1024 L=16 K=44, 500
+//!     timed verifications, 2 threads to build the opening; see challenge.rs)
+//!   gpuchain-bench market_match    [--offers N] [--per-provider P] [--orders I]
+//!   gpuchain-bench market_endblock [--small N] [--large N] [--gpus G] [--runs I]
+//!     (P4, see market.rs)
 
 mod chain;
+mod challenge;
+mod market;
 mod txgen;
 
 use std::time::Instant;
@@ -31,7 +40,34 @@ fn main() -> Result<()> {
             arg(&args, "--blocks", 4)?,
             arg(&args, "--block-txs", 5_000)?,
         ),
-        _ => bail!("usage: gpuchain-bench checktx|finalize [options]"),
+        Some("challenge") => {
+            let preset = gpuchain_challenge::ChallengeParams::datacenter_example();
+            let params = gpuchain_challenge::ChallengeParams {
+                n: arg(&args, "--n", preset.n.into())?.try_into()?,
+                rounds: arg(&args, "--rounds", preset.rounds.into())?.try_into()?,
+                lanes: arg(&args, "--lanes", preset.lanes.into())?.try_into()?,
+                checks: arg(&args, "--checks", preset.checks.into())?.try_into()?,
+            };
+            challenge::run(
+                params,
+                arg(&args, "--iters", 500)?.try_into()?,
+                arg(&args, "--threads", 2)?.try_into()?,
+            )
+        }
+        Some("market_match") => market::match_bench(
+            arg(&args, "--offers", 100_000)?.try_into()?,
+            arg(&args, "--per-provider", 10)?.try_into()?,
+            arg(&args, "--orders", 300)?.try_into()?,
+        ),
+        Some("market_endblock") => market::endblock_bench(
+            arg(&args, "--small", 1_000)?.try_into()?,
+            arg(&args, "--large", 100_000)?.try_into()?,
+            arg(&args, "--gpus", 100)?.try_into()?,
+            arg(&args, "--runs", 15)?.try_into()?,
+        ),
+        _ => bail!(
+            "usage: gpuchain-bench checktx|finalize|challenge|market_match|market_endblock [options]"
+        ),
     }
 }
 
