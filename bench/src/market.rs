@@ -492,6 +492,8 @@ fn leases_state(open: u32, gpus: u32) -> Result<Market> {
                 &ack,
             )?;
         }
+        // The set-up block ends as on a chain, with its end-block.
+        comp.end_block(state, &c).map_err(|e| anyhow!("{e}"))?;
         Ok(())
     })
 }

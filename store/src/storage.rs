@@ -99,7 +99,9 @@ impl Src<'_> {
         Ok(out)
     }
 
-    /// At most `limit` pairs in `[start, end)`, in key order.
+    /// At most `limit` pairs in `[start, end)`, in key order. The end is
+    /// also RocksDB's iterate upper bound, so the iterator stops there rather
+    /// than stepping over deletion tombstones beyond the range.
     pub fn scan_range(
         &self,
         cf_name: &str,
@@ -107,7 +109,15 @@ impl Src<'_> {
         end: Option<&[u8]>,
         limit: usize,
     ) -> Result<KvPairs, StoreError> {
-        let mut it = self.raw_iter(cf_name)?;
+        let cf = handle(self.db(), cf_name)?;
+        let mut opts = rocksdb::ReadOptions::default();
+        if let Some(end) = end {
+            opts.set_iterate_upper_bound(end.to_vec());
+        }
+        let mut it = match self {
+            Src::Db(db) => db.raw_iterator_cf_opt(cf, opts),
+            Src::Snap(_, s) => s.raw_iterator_cf_opt(cf, opts),
+        };
         it.seek(start);
         let mut out = Vec::new();
         while it.valid() && out.len() < limit {

@@ -388,11 +388,11 @@ fn retry_order(
 /// key to `f` (which deletes its entry), until none are left.
 fn drain(
     state: &mut dyn StateWrite,
-    prefix: Vec<u8>,
+    start: Vec<u8>,
     end: Vec<u8>,
     mut f: impl FnMut(&mut dyn StateWrite, u64) -> AppResult<()>,
 ) -> AppResult<()> {
-    let mut start = prefix;
+    let mut start = start;
     loop {
         let chunk = state.nv_range(&start, Some(&end), CHUNK)?;
         let Some((last, _)) = chunk.last() else {
@@ -419,7 +419,16 @@ pub fn end_block(
 ) -> AppResult<()> {
     let params = se::params(state)?;
     let now = ctx.time_secs;
-    drain(state, nv::ack_prefix(), nv::ack_end(now), |s, id| {
+    // Every entry due before the last end-block's time is gone (new ones are
+    // always due after the block that makes them), so the drains start
+    // there and never read the tombstones of older deletions.
+    let from = se::drained_until(state)?;
+    let start = |prefix: Vec<u8>| match from {
+        Some(t) => nv::time_from(&prefix, t),
+        None => prefix,
+    };
+    se::set_drained_until(state, now)?;
+    drain(state, start(nv::ack_prefix()), nv::ack_end(now), |s, id| {
         let Some(mut lease) = se::lease(s, id)? else {
             return Ok(());
         };
@@ -446,7 +455,7 @@ pub fn end_block(
         }
         Ok(())
     })?;
-    drain(state, nv::due_prefix(), nv::due_end(now), |s, id| {
+    drain(state, start(nv::due_prefix()), nv::due_end(now), |s, id| {
         let Some(mut lease) = se::lease(s, id)? else {
             return Ok(());
         };
@@ -462,15 +471,20 @@ pub fn end_block(
         };
         close_lease(s, &params, now, &mut lease, reason).map(|_| ())
     })?;
-    drain(state, nv::expiry_prefix(), nv::expiry_end(now), |s, id| {
-        let Some(mut order) = se::order(s, id)? else {
-            return Ok(());
-        };
-        if order.state != OrderState::Open as i32 {
-            return Ok(());
-        }
-        end_order(s, &params, now, &mut order, OrderState::Expired).map(|_| ())
-    })?;
+    drain(
+        state,
+        start(nv::expiry_prefix()),
+        nv::expiry_end(now),
+        |s, id| {
+            let Some(mut order) = se::order(s, id)? else {
+                return Ok(());
+            };
+            if order.state != OrderState::Open as i32 {
+                return Ok(());
+            }
+            end_order(s, &params, now, &mut order, OrderState::Expired).map(|_| ())
+        },
+    )?;
     let mut budget = params.order_retry_per_block as usize;
     for (key, _) in state.nv_prefix(&nv::dirty_prefix())? {
         state.nv_delete(key.clone())?;

@@ -143,6 +143,23 @@ pub fn block_time(state: &dyn StateRead) -> AppResult<i64> {
         None => Ok(0),
     }
 }
+/// Where end-block's drains of the time indexes start (see
+/// [`state_key::nv::drained_until`]); `None` before the first end-block.
+pub(crate) fn drained_until(state: &dyn StateRead) -> AppResult<Option<i64>> {
+    match state.nv_get(&state_key::nv::drained_until())? {
+        None => Ok(None),
+        Some(b) => Ok(Some(i64::from_be_bytes(
+            b.as_slice()
+                .try_into()
+                .map_err(|_| corrupt("market drained_until"))?,
+        ))),
+    }
+}
+
+pub(crate) fn set_drained_until(state: &mut dyn StateWrite, t: i64) -> AppResult<()> {
+    Ok(state.nv_put(state_key::nv::drained_until(), t.to_be_bytes().to_vec())?)
+}
+
 pub(crate) fn set_block_time(state: &mut dyn StateWrite, t: i64) -> AppResult<()> {
     Ok(state.nv_put(state_key::nv::block_time(), t.to_be_bytes().to_vec())?)
 }

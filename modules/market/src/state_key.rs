@@ -127,6 +127,23 @@ pub mod nv {
         b"market/nv/block_time".to_vec()
     }
 
+    /// The block time up to which end-block has drained the time indexes
+    /// (i64 big-endian). Entries before it were all removed, but their
+    /// deletions may linger in the store as tombstones that a range read
+    /// from the index's start would wade through; reads start here instead.
+    /// Lives under [`PREFIX`], so an index rebuild clears it too.
+    /// Example: `market/nv/drained_until`
+    pub fn drained_until() -> Vec<u8> {
+        b"market/nv/drained_until".to_vec()
+    }
+
+    /// The first key of a time index (`prefix`, e.g. [`due_prefix`]) at
+    /// time `t` or later.
+    /// Example: `market/nv/due/` + 8 bytes time
+    pub fn time_from(prefix: &[u8], t: i64) -> Vec<u8> {
+        join(prefix, &[&time_bytes(t)])
+    }
+
     /// The order book of one sku and denom.
     /// Example: `market/nv/book/` + `\x03h100` + `\x04ugpc`
     pub fn book_prefix(sku: &str, denom: &str) -> Vec<u8> {
@@ -299,6 +316,10 @@ mod tests {
         k.extend_from_slice(&[1; 20]);
         assert_eq!(orders::open_count(&a), k);
         assert_eq!(nv::block_time(), b"market/nv/block_time");
+        assert_eq!(nv::drained_until(), b"market/nv/drained_until");
+        let mut from = b"market/nv/due/".to_vec();
+        from.extend_from_slice(&time_bytes(9));
+        assert_eq!(nv::time_from(&nv::due_prefix(), 9), from);
         let mut book = b"market/nv/book/\x04h100\x04ugpc".to_vec();
         book.extend_from_slice(&5u128.to_be_bytes());
         book.extend_from_slice(&7u64.to_be_bytes());
