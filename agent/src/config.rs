@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::daemon::challenges::ChallengeMode;
+pub use crate::daemon::challenges::{ChallengeMode, SolverKind};
 use crate::hardware::nvidia_smi::CommandSource;
 use crate::hardware::{HardwareSource, JsonFileSource};
 
@@ -181,6 +181,10 @@ pub struct ChallengeConfig {
     /// in end-to-end tests (see [`ChallengeMode`]).
     #[serde(default)]
     pub mode: ChallengeMode,
+    /// `cpu` (default) or `cuda` (only in an agent built with
+    /// `--features cuda`; see [`SolverKind`]).
+    #[serde(default)]
+    pub solver: SolverKind,
 }
 
 /// Log output format.
@@ -320,6 +324,13 @@ impl AgentConfig {
                 "may only contain ASCII letters, digits, '-', '_' and '.'",
             ));
         }
+        if !self.challenge.solver.available() {
+            return Err(invalid(
+                "challenge.solver",
+                "\"cuda\" needs an agent built with the `cuda` feature \
+                 (cargo build -p gpuchain-agent --release --features cuda); use \"cpu\"",
+            ));
+        }
         gpuchain_types::address::Address::from_bech32(&self.provider.address)
             .map_err(|e| invalid("provider.address", format!("not a gpu1... address: {e}")))?;
         if self.provider.key_file.as_os_str().is_empty() {
@@ -452,6 +463,42 @@ mod tests {
         assert_eq!(c.chain.gas_prices, "0.0025ugpc");
         assert_eq!(c.poll_interval(), Duration::from_secs(2));
         assert_eq!(c.challenge.mode, ChallengeMode::Honest);
+        assert_eq!(c.challenge.solver, SolverKind::Cpu);
+    }
+
+    #[test]
+    fn should_parse_challenge_solver_when_feature_allows_it() {
+        let cpu = format!("{}[challenge]\nsolver = \"cpu\"\n", minimal());
+        assert_eq!(
+            AgentConfig::from_toml_str(&cpu).unwrap().challenge.solver,
+            SolverKind::Cpu
+        );
+        let cuda = format!(
+            "{}[challenge]\nmode = \"honest\"\nsolver = \"cuda\"\n",
+            minimal()
+        );
+        let parsed = AgentConfig::from_toml_str(&cuda);
+        if cfg!(feature = "cuda") {
+            assert_eq!(parsed.unwrap().challenge.solver, SolverKind::Cuda);
+        } else {
+            match parsed {
+                Err(ConfigError::Invalid { field, reason }) => {
+                    assert_eq!(field, "challenge.solver");
+                    assert!(reason.contains("`cuda` feature"), "{reason}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        for bad in ["\"gpu\"", "\"CUDA\"", "1"] {
+            let text = format!("{}[challenge]\nsolver = {bad}\n", minimal());
+            assert!(
+                matches!(
+                    AgentConfig::from_toml_str(&text),
+                    Err(ConfigError::Parse(_))
+                ),
+                "{text}"
+            );
+        }
     }
 
     #[test]

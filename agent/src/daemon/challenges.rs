@@ -1,5 +1,6 @@
 //! L1 challenges: solving with the CPU reference solver
-//! (`gpuchain-challenge`), committing the Merkle root, and opening the
+//! (`gpuchain-challenge`) or, built with the `cuda` feature and configured
+//! with `[challenge] solver = "cuda"`, the CUDA solver (`super::cuda`), committing the Merkle root, and opening the
 //! entries the chain's beacon selects.
 //!
 //! Solutions are cached in memory by challenge id between the commit and
@@ -28,6 +29,30 @@ pub enum ChallengeMode {
     Wrong,
     /// Never answer: the commit deadline is missed.
     Ignore,
+}
+
+/// Which solver does the work of an honest answer (`[challenge] solver`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SolverKind {
+    /// The CPU reference solver of `gpuchain-challenge` (default; fine for
+    /// the `test-cpu` SKU, far too slow for a data-centre SKU's deadline).
+    #[default]
+    Cpu,
+    /// The CUDA solver (`cuda` module; needs the agent built with
+    /// `--features cuda`, a CUDA driver and NVRTC on the host).
+    Cuda,
+}
+
+impl SolverKind {
+    /// Whether this build can run the solver (`cuda` needs the cargo
+    /// feature).
+    pub fn available(self) -> bool {
+        match self {
+            SolverKind::Cpu => true,
+            SolverKind::Cuda => cfg!(feature = "cuda"),
+        }
+    }
 }
 
 /// The solver's params from the chain's.
@@ -76,15 +101,31 @@ pub fn next_step(ch: &Challenge, now: i64, mode: ChallengeMode) -> Step {
 #[derive(Default)]
 pub struct Solver {
     mode: ChallengeMode,
+    kind: SolverKind,
     cache: BTreeMap<u64, Solution>,
+    /// The kernels loaded per device ordinal (on first use).
+    #[cfg(feature = "cuda")]
+    gpus: BTreeMap<usize, super::cuda::CudaSolver>,
 }
 
 impl Solver {
+    /// A CPU solver.
     pub fn new(mode: ChallengeMode) -> Self {
+        Self::with_kind(mode, SolverKind::Cpu)
+    }
+
+    /// A solver doing honest work with `kind` (`wrong` answers always come
+    /// from the CPU solver's tampering hook).
+    pub fn with_kind(mode: ChallengeMode, kind: SolverKind) -> Self {
         Self {
             mode,
-            cache: BTreeMap::new(),
+            kind,
+            ..Self::default()
         }
+    }
+
+    pub fn kind(&self) -> SolverKind {
+        self.kind
     }
 
     pub fn mode(&self) -> ChallengeMode {
@@ -100,13 +141,15 @@ impl Solver {
                 .as_slice()
                 .try_into()
                 .map_err(|_| format!("challenge {}: seed is {} bytes", ch.id, ch.seed.len()))?;
-            let solved = match self.mode {
-                ChallengeMode::Wrong => solve_with_tamper(&params, &seed, |_, row| {
+            let solved = match (self.mode, self.kind) {
+                (ChallengeMode::Wrong, _) => solve_with_tamper(&params, &seed, |_, row| {
                     for b in row.iter_mut() {
                         *b = b.wrapping_add(1);
                     }
-                }),
-                _ => solve(&params, &seed),
+                })
+                .map_err(|e| e.to_string()),
+                (_, SolverKind::Cpu) => solve(&params, &seed).map_err(|e| e.to_string()),
+                (_, SolverKind::Cuda) => self.solve_cuda(&ch.gpu_uuid, &params, &seed),
             }
             .map_err(|e| format!("challenge {}: {e}", ch.id))?;
             self.cache.insert(ch.id, solved);
@@ -114,6 +157,49 @@ impl Solver {
         self.cache
             .get(&ch.id)
             .ok_or_else(|| format!("challenge {}: no solution", ch.id))
+    }
+
+    /// Solves on the GPU whose uuid is `uuid` (device 0 when no visible
+    /// device has it, e.g. a simulated inventory), loading the kernels on
+    /// first use.
+    #[cfg(feature = "cuda")]
+    fn solve_cuda(
+        &mut self,
+        uuid: &str,
+        params: &ChallengeParams,
+        seed: &[u8; 32],
+    ) -> Result<Solution, String> {
+        let ordinal = match super::cuda::ordinal_for_uuid(uuid)? {
+            Some(o) => o,
+            None => {
+                tracing::warn!(
+                    gpu = uuid,
+                    "no visible CUDA device has this uuid; using device 0"
+                );
+                0
+            }
+        };
+        let gpu = match self.gpus.entry(ordinal) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let gpu = super::cuda::CudaSolver::new(ordinal)?;
+                tracing::info!(ordinal, device = gpu.name(), "CUDA challenge solver loaded");
+                e.insert(gpu)
+            }
+        };
+        gpu.solve(params, seed)
+    }
+
+    /// Without the `cuda` feature the CUDA solver does not exist (the config
+    /// refuses `solver = "cuda"` already).
+    #[cfg(not(feature = "cuda"))]
+    fn solve_cuda(
+        &mut self,
+        _uuid: &str,
+        _params: &ChallengeParams,
+        _seed: &[u8; 32],
+    ) -> Result<Solution, String> {
+        Err("solver = \"cuda\" needs the agent built with `--features cuda`".to_string())
     }
 
     /// Drops the solutions of challenges not in `pending`.
@@ -255,6 +341,97 @@ mod tests {
         ch.root = vec![1; 5];
         ch.beacon = vec![1];
         assert!(s.open_msg("a", &ch).is_err());
+    }
+
+    #[test]
+    fn should_report_cuda_availability_when_feature_is_set_or_not() {
+        assert!(SolverKind::Cpu.available());
+        assert_eq!(SolverKind::Cuda.available(), cfg!(feature = "cuda"));
+        assert_eq!(Solver::default().kind(), SolverKind::Cpu);
+        assert_eq!(
+            Solver::with_kind(ChallengeMode::Honest, SolverKind::Cuda).kind(),
+            SolverKind::Cuda
+        );
+    }
+
+    #[cfg(not(feature = "cuda"))]
+    #[test]
+    fn should_refuse_cuda_solve_when_built_without_feature() {
+        let mut s = Solver::with_kind(ChallengeMode::Honest, SolverKind::Cuda);
+        let err = s.solution(&challenge()).unwrap_err();
+        assert!(err.contains("--features cuda"), "{err}");
+        // `wrong` answers never need the GPU
+        let mut s = Solver::with_kind(ChallengeMode::Wrong, SolverKind::Cuda);
+        assert!(s.solution(&challenge()).is_ok());
+    }
+
+    /// Needs an NVIDIA GPU, its driver and NVRTC:
+    /// `cargo test -p gpuchain-agent --features cuda -- --ignored`.
+    #[cfg(feature = "cuda")]
+    #[test]
+    #[ignore = "needs a CUDA GPU"]
+    fn should_match_cpu_solver_byte_for_byte_when_solving_on_gpu() {
+        use super::super::cuda::CudaSolver;
+        let gpu = CudaSolver::new(0).unwrap();
+        eprintln!("device 0: {}", gpu.name());
+        let test_cpu = ChallengeParams::test_cpu();
+        let seed = [7u8; 32];
+        let solution = gpu.solve(&test_cpu, &seed).unwrap();
+        let hex: String = solution.root().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "a31ec2280f40fab557a1ccb9616436911fdb44c8a7555a4c59a756747bbb1b11"
+        );
+        let cases = [
+            (test_cpu, seed),
+            // n not a multiple of 32 (partial PRF blocks) and odd lanes
+            (
+                ChallengeParams {
+                    n: 45,
+                    rounds: 3,
+                    lanes: 3,
+                    checks: 44,
+                },
+                [1u8; 32],
+            ),
+            // mid-size
+            (
+                ChallengeParams {
+                    n: 256,
+                    rounds: 8,
+                    lanes: 4,
+                    checks: 44,
+                },
+                [9u8; 32],
+            ),
+        ];
+        for (params, seed) in cases {
+            let cpu = solve(&params, &seed).unwrap();
+            let outputs = gpu.solve_outputs(&params, &seed).unwrap();
+            for lane in 0..params.lanes {
+                for round in 0..params.rounds {
+                    for row in 0..params.n {
+                        let leaf = params.leaf_index(lane, round, row) as usize;
+                        let n = params.n as usize;
+                        assert_eq!(
+                            &outputs[leaf * n..(leaf + 1) * n],
+                            cpu.output_row(lane, round, row).unwrap(),
+                            "{params:?} lane {lane} round {round} row {row}"
+                        );
+                    }
+                }
+            }
+            assert_eq!(Solution::from_outputs(&params, outputs).unwrap(), cpu);
+        }
+        // and through the agent's Solver: a verified answer
+        let mut ch = challenge();
+        ch.gpu_uuid = "GPU-not-a-visible-device".into();
+        let mut s = Solver::with_kind(ChallengeMode::Honest, SolverKind::Cuda);
+        let mut cpu = Solver::new(ChallengeMode::Honest);
+        assert_eq!(
+            s.solution(&ch).unwrap().root(),
+            cpu.solution(&ch).unwrap().root()
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@
 
 pub mod chain;
 pub mod challenges;
+pub mod cuda;
 pub mod ecies;
 pub mod hooks;
 pub mod inventory;
@@ -48,7 +49,7 @@ use prost::Message;
 use crate::config::{AgentConfig, LogConfig, LogFormat};
 use crate::hardware::{GpuInfo, HardwareSource};
 use chain::{BlockInfo, Chain, RpcChain};
-use challenges::{ChallengeMode, Solver, Step};
+use challenges::{ChallengeMode, Solver, SolverKind, Step};
 use hooks::{HookKind, HookRunner, ProcessHooks};
 use inventory::{refresh_margin, to_reports, InventoryTracker};
 use metrics::{Counter, Gauge, Metrics};
@@ -74,6 +75,8 @@ pub struct Options {
     /// How often the chain is polled.
     pub poll_interval: Duration,
     pub challenge_mode: ChallengeMode,
+    /// Which solver answers challenges honestly.
+    pub challenge_solver: SolverKind,
     pub on_lease_start: Option<Vec<String>>,
     pub on_lease_stop: Option<Vec<String>>,
 }
@@ -86,6 +89,7 @@ impl Options {
             report_interval: c.report_interval(),
             poll_interval: c.poll_interval(),
             challenge_mode: c.challenge.mode,
+            challenge_solver: c.challenge.solver,
             on_lease_start: c.hooks.on_lease_start.clone(),
             on_lease_stop: c.hooks.on_lease_stop.clone(),
         }
@@ -128,7 +132,7 @@ impl<C: Chain> Daemon<C> {
         hooks: Box<dyn HookRunner>,
     ) -> Self {
         let agent = key.address().to_string();
-        let solver = Solver::new(opts.challenge_mode);
+        let solver = Solver::with_kind(opts.challenge_mode, opts.challenge_solver);
         Self {
             chain,
             hardware,

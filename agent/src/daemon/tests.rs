@@ -286,6 +286,7 @@ impl Harness {
             report_interval: Duration::from_secs(60),
             poll_interval: Duration::from_millis(10),
             challenge_mode: self.mode,
+            challenge_solver: SolverKind::Cpu,
             on_lease_start: Some(vec!["start".into()]),
             on_lease_stop: Some(vec!["stop".into()]),
         };

@@ -1,0 +1,203 @@
+// gpuchain L1 challenge kernels (CUDA C, compiled at run time with NVRTC).
+//
+// Bit-exact with the CPU reference solver (crate gpuchain-challenge):
+//   stream_key = SHA-256("gpuchain/challenge/v1/prf" || tag || seed || lane_be32 || round_be32 || index_be32 [|| prev_leaf])
+//   block_c    = SHA-256(stream_key || c_be32); entry t = byte (t mod 32) of block_(t / 32)
+//   X_0 = A (tag 'A', lane, round 0, row), B_r (tag 'B', lane 0, round r, column; stored column-major)
+//   X_r[i] = (Y_{r-1}[i] + M_r[i]) mod 256, M_r row i keyed by leaf(lane, r-1, i)
+//   Y_r[i][j] = low byte of sum_t X_r[i][t] * B_r[t][j]   (exact int8 x int8 -> int32)
+//   leaf(lane, r, i) = SHA-256(0x00 || lane_be32 || r_be32 || i_be32 || Y_r[i])
+//
+// Every kernel walks its work with a grid-stride loop, so any launch size is
+// correct (and the file also compiles as plain C++ for a CPU emulation).
+
+typedef unsigned char u8;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+#define GRID_LOOP(i, total)                                                   \
+    for (u64 i = (u64)blockIdx.x * (u64)blockDim.x + (u64)threadIdx.x;        \
+         i < (u64)(total); i += (u64)blockDim.x * (u64)gridDim.x)
+
+__constant__ u32 SHA256_K[64] = {
+    0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
+    0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u,
+    0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
+    0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u, 0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u,
+    0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
+    0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
+    0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
+    0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u};
+
+struct Sha256 {
+    u32 h[8];
+    u8 buf[64];
+    u32 used;
+    u64 total;
+};
+
+__device__ __forceinline__ u32 rotr32(u32 x, u32 n) { return (x >> n) | (x << (32u - n)); }
+
+__device__ void sha256_compress(u32 h[8], const u8 block[64]) {
+    u32 w[64];
+    for (int i = 0; i < 16; i++) {
+        w[i] = ((u32)block[4 * i] << 24) | ((u32)block[4 * i + 1] << 16) |
+               ((u32)block[4 * i + 2] << 8) | (u32)block[4 * i + 3];
+    }
+    for (int i = 16; i < 64; i++) {
+        u32 s0 = rotr32(w[i - 15], 7) ^ rotr32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        u32 s1 = rotr32(w[i - 2], 17) ^ rotr32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    u32 a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; i++) {
+        u32 S1 = rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25);
+        u32 ch = (e & f) ^ (~e & g);
+        u32 t1 = hh + S1 + ch + SHA256_K[i] + w[i];
+        u32 S0 = rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22);
+        u32 maj = (a & b) ^ (a & c) ^ (b & c);
+        u32 t2 = S0 + maj;
+        hh = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += hh;
+}
+
+__device__ void sha256_init(Sha256* s) {
+    s->h[0] = 0x6a09e667u;
+    s->h[1] = 0xbb67ae85u;
+    s->h[2] = 0x3c6ef372u;
+    s->h[3] = 0xa54ff53au;
+    s->h[4] = 0x510e527fu;
+    s->h[5] = 0x9b05688cu;
+    s->h[6] = 0x1f83d9abu;
+    s->h[7] = 0x5be0cd19u;
+    s->used = 0;
+    s->total = 0;
+}
+
+__device__ __forceinline__ void sha256_byte(Sha256* s, u8 x) {
+    s->buf[s->used++] = x;
+    s->total++;
+    if (s->used == 64) {
+        sha256_compress(s->h, s->buf);
+        s->used = 0;
+    }
+}
+
+__device__ void sha256_update(Sha256* s, const u8* p, u64 len) {
+    for (u64 i = 0; i < len; i++) sha256_byte(s, p[i]);
+}
+
+__device__ void sha256_be32(Sha256* s, u32 v) {
+    sha256_byte(s, (u8)(v >> 24));
+    sha256_byte(s, (u8)(v >> 16));
+    sha256_byte(s, (u8)(v >> 8));
+    sha256_byte(s, (u8)v);
+}
+
+__device__ void sha256_final(Sha256* s, u8 out[32]) {
+    u64 bits = s->total * 8ull;
+    sha256_byte(s, 0x80);
+    while (s->used != 56) sha256_byte(s, 0);
+    for (int i = 7; i >= 0; i--) s->buf[56 + (7 - i)] = (u8)(bits >> (8 * i));
+    sha256_compress(s->h, s->buf);
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (u8)(s->h[i] >> 24);
+        out[4 * i + 1] = (u8)(s->h[i] >> 16);
+        out[4 * i + 2] = (u8)(s->h[i] >> 8);
+        out[4 * i + 3] = (u8)s->h[i];
+    }
+}
+
+// Keys of `lanes * count` streams: stream s = lane_local * count + index gets
+// key(tag, seed, lane_field, round, index [, extra + s * 32]) where
+// lane_field = lane0 + lane_local. `use_extra` != 0 appends 32 bytes of `extra`.
+extern "C" __global__ void stream_keys(const u8* seed, u32 tag, u32 lane0, u32 lanes, u32 round,
+                                       u32 count, const u8* extra, u32 use_extra, u8* keys) {
+    // "gpuchain/challenge/v1/prf"
+    const u8 domain[25] = {'g', 'p', 'u', 'c', 'h', 'a', 'i', 'n', '/', 'c', 'h', 'a', 'l', 'l', 'e', 'n', 'g', 'e', '/', 'v', '1', '/', 'p', 'r', 'f'};
+    GRID_LOOP(s, (u64)lanes * (u64)count) {
+        u32 lane_local = (u32)(s / count);
+        u32 index = (u32)(s % count);
+        Sha256 h;
+        sha256_init(&h);
+        sha256_update(&h, domain, 25);
+        sha256_byte(&h, (u8)tag);
+        sha256_update(&h, seed, 32);
+        sha256_be32(&h, lane0 + lane_local);
+        sha256_be32(&h, round);
+        sha256_be32(&h, index);
+        if (use_extra) sha256_update(&h, extra + s * 32ull, 32);
+        sha256_final(&h, keys + s * 32ull);
+    }
+}
+
+// out[s * n + t] = entry t of stream `keys + s * 32`, for `streams` streams.
+extern "C" __global__ void fill_streams(const u8* keys, u64 streams, u32 n, u8* out) {
+    u64 blocks = ((u64)n + 31ull) / 32ull;
+    GRID_LOOP(i, streams * blocks) {
+        u64 s = i / blocks;
+        u32 c = (u32)(i % blocks);
+        Sha256 h;
+        sha256_init(&h);
+        sha256_update(&h, keys + s * 32ull, 32);
+        sha256_be32(&h, c);
+        u8 block[32];
+        sha256_final(&h, block);
+        u64 start = (u64)c * 32ull;
+        for (u32 k = 0; k < 32 && start + k < (u64)n; k++) out[s * (u64)n + start + k] = block[k];
+    }
+}
+
+// x[i] = (x[i] + y[i]) mod 256 (the mixing of round r >= 1).
+extern "C" __global__ void mix_add(u8* x, const u8* y, u64 total) {
+    GRID_LOOP(i, total) { x[i] = (u8)(x[i] + y[i]); }
+}
+
+// For each of `lanes` lanes: Y[row][col] = low byte of sum_t X[row][t] * B[col][t]
+// (X row-major, B column-major, both n x n int8; the sum is exact in int32).
+extern "C" __global__ void gemm_low_byte(const u8* x, const u8* b, u8* y, u32 lanes, u32 n) {
+    u64 nn = (u64)n * (u64)n;
+    GRID_LOOP(i, (u64)lanes * nn) {
+        u64 lane = i / nn;
+        u64 rem = i % nn;
+        u64 row = rem / n;
+        u64 col = rem % n;
+        const u8* xr = x + lane * nn + row * (u64)n;
+        const u8* bc = b + col * (u64)n;
+        int acc = 0;
+        for (u32 t = 0; t < n; t++) acc += (int)(signed char)xr[t] * (int)(signed char)bc[t];
+        y[i] = (u8)((u32)acc & 0xffu);
+    }
+}
+
+// leaves[(lane_local * n + row) * 32] = leaf(lane0 + lane_local, round, row, Y[lane_local][row]).
+extern "C" __global__ void leaf_hashes(const u8* y, u32 lane0, u32 lanes, u32 round, u32 n,
+                                       u8* leaves) {
+    GRID_LOOP(s, (u64)lanes * (u64)n) {
+        u32 lane_local = (u32)(s / n);
+        u32 row = (u32)(s % n);
+        Sha256 h;
+        sha256_init(&h);
+        sha256_byte(&h, 0x00);
+        sha256_be32(&h, lane0 + lane_local);
+        sha256_be32(&h, round);
+        sha256_be32(&h, row);
+        sha256_update(&h, y + s * (u64)n, n);
+        sha256_final(&h, leaves + s * 32ull);
+    }
+}
