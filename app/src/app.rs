@@ -1,17 +1,20 @@
 //! The consensus and mempool side of the application. CometBFT's consensus
 //! and mempool connections share one `App` behind a lock; queries do not.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use gpuchain_store::{Changes, Delta, StateRead, StateWrite, Storage};
 use gpuchain_types::{AppError, AppResult, BlockContext};
+use sha2::{Digest, Sha256};
 
 use crate::block::{BlockOutcome, BlockTime};
 use crate::router::Router;
 use crate::state_key;
+use crate::tx::decode::DecodedTx;
 use crate::tx::fee::MinGasPrices;
 use crate::tx::sig_cache::SigCache;
-use crate::tx::{execute_tx, ExecMode, TxEnv, TxOutcome};
+use crate::tx::{execute_decoded, ExecMode, TxEnv, TxOutcome};
 
 #[derive(Clone, Debug)]
 pub struct AppConfig {
@@ -44,6 +47,9 @@ pub struct App {
     /// The context CheckTx runs in (chain id, next height, last block time),
     /// read from the store once per commit instead of once per tx.
     check_ctx: Option<BlockContext>,
+    /// The txs of the last [`App::preverify_txs`] batch, decoded on every
+    /// core, by tx hash; each CheckTx takes its own instead of decoding again.
+    prechecked: BTreeMap<[u8; 32], DecodedTx>,
 }
 
 impl App {
@@ -55,6 +61,7 @@ impl App {
             check_changes: Changes::default(),
             sig_cache: SigCache::default(),
             check_ctx: None,
+            prechecked: BTreeMap::new(),
         }
     }
 
@@ -136,20 +143,32 @@ impl App {
         Ok(())
     }
 
-    /// Verifies the signatures of txs about to be checked on every core, so
-    /// the CheckTx calls that follow (in order, under the lock) hit the
-    /// signature cache. The ABCI server calls this for CheckTx requests that
-    /// CometBFT pipelined; results are those of checking one by one.
-    pub fn preverify_txs(&self, txs: &[Vec<u8>]) -> AppResult<()> {
-        let chain_id = self.chain_id()?;
-        crate::tx::preverify::preverify(
+    /// Decodes txs about to be checked and verifies their signatures on
+    /// every core, so the CheckTx calls that follow (in order, under the
+    /// lock) neither decode again nor verify. The ABCI server calls this for
+    /// CheckTx requests that CometBFT pipelined; results are those of
+    /// checking one by one.
+    pub fn preverify_txs(&mut self, txs: &[Vec<u8>]) -> AppResult<()> {
+        let ctx = match self.check_ctx.take() {
+            Some(c) => c,
+            None => self.load_check_ctx()?,
+        };
+        let decoded = crate::tx::preverify::preverify(
             &self.router,
             &self.storage,
-            &chain_id,
+            &ctx.chain_id,
             txs,
             self.config.max_tx_bytes,
             &self.sig_cache,
         );
+        self.check_ctx = Some(ctx);
+        // Only this batch is kept: memory stays bounded by one batch even
+        // when some of its txs are never checked.
+        self.prechecked = decoded
+            .into_iter()
+            .flatten()
+            .map(|tx| (tx.hash, tx))
+            .collect();
         Ok(())
     }
 
@@ -182,9 +201,15 @@ impl App {
             min_gas_prices: &self.config.min_gas_prices,
             max_tx_bytes: self.config.max_tx_bytes,
         };
+        let decoded = if self.prechecked.is_empty() {
+            None
+        } else {
+            let hash: [u8; 32] = Sha256::digest(tx).into();
+            self.prechecked.remove(&hash)
+        };
         let changes = std::mem::take(&mut self.check_changes);
         let mut layer = Delta::with_changes(&self.storage, changes);
-        let outcome = execute_tx(&env, &mut layer, tx, ExecMode::Check);
+        let outcome = execute_decoded(&env, &mut layer, tx, decoded, ExecMode::Check);
         self.check_changes = layer.into_changes();
         Ok(outcome)
     }
@@ -215,24 +240,31 @@ impl App {
             min_gas_prices: &MinGasPrices::default(),
             max_tx_bytes: self.config.max_tx_bytes,
         };
-        crate::tx::preverify::preverify(
-            &self.router,
-            &self.storage,
-            &ctx.chain_id,
-            txs,
-            self.config.max_tx_bytes,
-            &self.sig_cache,
-        );
         let (changes, tx_results, events) = {
             let mut block = Delta::new(&self.storage);
             for c in self.router.components() {
                 c.begin_block(&mut block, &ctx)?;
             }
             let mut events = block.take_events();
-            let tx_results: Vec<TxOutcome> = txs
-                .iter()
-                .map(|tx| execute_tx(&env, &mut block, tx, ExecMode::Deliver))
-                .collect();
+            let mut tx_results: Vec<TxOutcome> = Vec::with_capacity(txs.len());
+            // Signatures are verified on the other cores while the txs run.
+            crate::tx::preverify::preverify_while(
+                &self.router,
+                &self.storage,
+                &ctx.chain_id,
+                txs,
+                self.config.max_tx_bytes,
+                &self.sig_cache,
+                |tx, decoded| {
+                    tx_results.push(execute_decoded(
+                        &env,
+                        &mut block,
+                        tx,
+                        decoded,
+                        ExecMode::Deliver,
+                    ))
+                },
+            );
             for c in self.router.components() {
                 c.end_block(&mut block, &ctx)?;
             }

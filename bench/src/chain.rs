@@ -82,14 +82,11 @@ impl Chain {
             secs: 1_700_000_000 + height as i64,
             nanos: 0,
         };
-        let t0 = std::time::Instant::now();
         let out = self
             .app
             .finalize_block(height, t, &height.to_be_bytes(), txs)
             .map_err(|e| anyhow!("{e}"))?;
-        let t1 = std::time::Instant::now();
         self.app.commit().map_err(|e| anyhow!("{e}"))?;
-        eprintln!("TIMING finalize {:?} commit {:?}", t1 - t0, t1.elapsed());
         Ok(out)
     }
 }

@@ -57,6 +57,9 @@ impl Address {
                 "empty address string is not allowed",
             ));
         }
+        if let Some(a) = fast_bech32::decode(s, prefix) {
+            return Ok(a);
+        }
         let (hrp, data) = bech32::decode(s)
             .map_err(|e| AppError::invalid_address(format!("invalid address {s:?}: {e}")))?;
         if hrp.as_str() != prefix {
@@ -72,6 +75,9 @@ impl Address {
     }
 
     pub fn to_bech32_with_prefix(&self, prefix: &str) -> String {
+        if let Some(s) = fast_bech32::encode(&self.0, prefix) {
+            return s;
+        }
         // Both the prefix constants and 20-byte payloads are always valid bech32 input.
         let hrp = Hrp::parse(prefix).unwrap_or_else(|_| Hrp::parse_unchecked("gpu"));
         bech32::encode::<Bech32>(hrp, &self.0).unwrap_or_default()
@@ -94,9 +100,168 @@ impl fmt::Debug for Address {
     }
 }
 
+/// Bech32 (BIP-173) for the one shape addresses take, a lowercase prefix
+/// and 20 bytes, written out directly: every tx shows several addresses in
+/// its events and parses those in its messages, and the general `bech32`
+/// crate's iterator pipeline costs several times more. Anything outside that
+/// shape (uppercase, other lengths, bech32m, errors) goes to the crate, so
+/// results and error messages stay the crate's.
+mod fast_bech32 {
+    use super::Address;
+
+    const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    /// 20 bytes are exactly 32 five-bit groups; 6 more are the checksum.
+    const DATA_LEN: usize = 32;
+    const CHECKSUM_LEN: usize = 6;
+
+    fn polymod_step(chk: u32, v: u8) -> u32 {
+        const GEN: [u32; 5] = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+        let top = chk >> 25;
+        let mut chk = ((chk & 0x1ff_ffff) << 5) ^ u32::from(v);
+        for (i, g) in GEN.iter().enumerate() {
+            if (top >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+        chk
+    }
+
+    /// A prefix this module handles: what `Hrp::parse` accepts, lowercase.
+    fn simple_prefix(prefix: &str) -> bool {
+        (1..=83).contains(&prefix.len())
+            && prefix
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    }
+
+    fn prefix_checksum(prefix: &str) -> u32 {
+        let mut chk = 1u32;
+        for c in prefix.bytes() {
+            chk = polymod_step(chk, c >> 5);
+        }
+        chk = polymod_step(chk, 0);
+        for c in prefix.bytes() {
+            chk = polymod_step(chk, c & 31);
+        }
+        chk
+    }
+
+    fn to_groups(bytes: &[u8; 20]) -> [u8; DATA_LEN] {
+        let mut out = [0u8; DATA_LEN];
+        // 5 bytes are 8 groups.
+        for (chunk, groups) in bytes.chunks_exact(5).zip(out.chunks_exact_mut(8)) {
+            let v = chunk.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+            for (j, g) in groups.iter_mut().enumerate() {
+                *g = ((v >> (35 - 5 * j)) & 31) as u8;
+            }
+        }
+        out
+    }
+
+    pub(super) fn encode(bytes: &[u8; 20], prefix: &str) -> Option<String> {
+        if !simple_prefix(prefix) {
+            return None;
+        }
+        let groups = to_groups(bytes);
+        let mut chk = prefix_checksum(prefix);
+        for g in groups {
+            chk = polymod_step(chk, g);
+        }
+        for _ in 0..CHECKSUM_LEN {
+            chk = polymod_step(chk, 0);
+        }
+        chk ^= 1;
+        let mut s = String::with_capacity(prefix.len() + 1 + DATA_LEN + CHECKSUM_LEN);
+        s.push_str(prefix);
+        s.push('1');
+        s.extend(groups.iter().map(|g| char::from(CHARSET[usize::from(*g)])));
+        s.extend((0..CHECKSUM_LEN).map(|i| {
+            let g = (chk >> (5 * (CHECKSUM_LEN - 1 - i))) & 31;
+            char::from(CHARSET[g as usize])
+        }));
+        Some(s)
+    }
+
+    /// The address `s` holds when it is a valid lowercase bech32 string of
+    /// 20 bytes under `prefix`; `None` for anything else.
+    pub(super) fn decode(s: &str, prefix: &str) -> Option<Address> {
+        if !simple_prefix(prefix) {
+            return None;
+        }
+        let rest = s.strip_prefix(prefix)?.strip_prefix('1')?;
+        if rest.len() != DATA_LEN + CHECKSUM_LEN {
+            return None;
+        }
+        let mut chk = prefix_checksum(prefix);
+        let mut groups = [0u8; DATA_LEN];
+        for (i, c) in rest.bytes().enumerate() {
+            let v = CHARSET.iter().position(|x| *x == c)? as u8;
+            chk = polymod_step(chk, v);
+            if let Some(g) = groups.get_mut(i) {
+                *g = v;
+            }
+        }
+        if chk != 1 {
+            return None;
+        }
+        let mut out = [0u8; 20];
+        for (chunk, g) in out.chunks_exact_mut(5).zip(groups.chunks_exact(8)) {
+            let v = g.iter().fold(0u64, |acc, x| (acc << 5) | u64::from(*x));
+            for (j, b) in chunk.iter_mut().enumerate() {
+                *b = (v >> (32 - 8 * j)) as u8;
+            }
+        }
+        Some(Address(out))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn should_match_the_bech32_crate_when_encoding_and_decoding() {
+        let mut bytes = [0u8; 20];
+        for n in 0..2_000u32 {
+            let h = Sha256::digest(n.to_be_bytes());
+            bytes.copy_from_slice(&h[..20]);
+            if n == 0 {
+                bytes = [0; 20];
+            } else if n == 1 {
+                bytes = [0xff; 20];
+            }
+            for prefix in [
+                ACCOUNT_PREFIX,
+                VALOPER_PREFIX,
+                VALCONS_PREFIX,
+                "cosmos",
+                "a1",
+            ] {
+                let hrp = Hrp::parse(prefix).unwrap();
+                let expected = bech32::encode::<Bech32>(hrp, &bytes).unwrap();
+                assert_eq!(fast_bech32::encode(&bytes, prefix).unwrap(), expected);
+                assert_eq!(fast_bech32::decode(&expected, prefix), Some(Address(bytes)));
+                // Any one character changed breaks the checksum.
+                let mut bad = expected.clone().into_bytes();
+                let at = prefix.len() + 1 + (n as usize % 38);
+                bad[at] = if bad[at] == b'q' { b'p' } else { b'q' };
+                let bad = String::from_utf8(bad).unwrap();
+                assert_eq!(fast_bech32::decode(&bad, prefix), None);
+                assert!(Address::from_bech32_with_prefix(&bad, prefix).is_err());
+            }
+        }
+        // Shapes left to the crate.
+        let upper = Address([7; 20]).to_string().to_uppercase();
+        assert_eq!(fast_bech32::decode(&upper, ACCOUNT_PREFIX), None);
+        assert_eq!(
+            Address::from_bech32(&upper).unwrap_err().log,
+            "invalid Bech32 prefix; expected gpu, got GPU"
+        );
+        let m = bech32::encode::<bech32::Bech32m>(Hrp::parse("gpu").unwrap(), &[7; 20]).unwrap();
+        assert_eq!(fast_bech32::decode(&m, ACCOUNT_PREFIX), None);
+        assert_eq!(fast_bech32::encode(&[7; 20], "GPU"), None);
+        assert_eq!(fast_bech32::encode(&[7; 20], ""), None);
+    }
 
     #[test]
     fn should_roundtrip_bech32() {

@@ -14,7 +14,7 @@ use super::amino::{std_sign_bytes, SignerData};
 use super::decode::DecodedTx;
 use super::fee::MinGasPrices;
 use super::sig_cache::{self, SigCache};
-use super::signature::{decode_pubkey, direct_sign_bytes, encode_pubkey, verify_secp256k1};
+use super::signature::{decode_pubkey_known, direct_sign_bytes, encode_pubkey, verify_secp256k1};
 use super::ExecMode;
 use crate::router::Router;
 
@@ -93,7 +93,8 @@ pub fn run_ante(
                 format!("account {signer} does not exist: unknown address"),
             )
         })?;
-        let tx_key = info.public_key.as_ref().map(decode_pubkey).transpose()?;
+        let decode = |k| decode_pubkey_known(k, &tx.valid_keys);
+        let tx_key = info.public_key.as_ref().map(decode).transpose()?;
         if let Some(k) = &tx_key {
             if Address::from_pubkey(k) != *signer {
                 return Err(AppError::sdk(
@@ -102,7 +103,7 @@ pub fn run_ante(
                 ));
             }
         }
-        let stored_key = acc.pub_key.as_ref().map(decode_pubkey).transpose()?;
+        let stored_key = acc.pub_key.as_ref().map(decode).transpose()?;
         let key = stored_key.or(tx_key);
         if acc.pub_key.is_none() {
             if let Some(k) = &tx_key {

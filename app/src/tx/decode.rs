@@ -28,6 +28,10 @@ pub struct DecodedTx {
     pub signers: Vec<Address>,
     pub hash: [u8; 32],
     pub len: usize,
+    /// Public keys of this tx's signers already found to be valid points by
+    /// the parallel pre-check ([`super::preverify`]); the ante checks skip
+    /// decompressing them again. Empty when decoded on the spot.
+    pub valid_keys: Vec<[u8; 33]>,
 }
 
 fn require_canonical(what: &str, bytes: &[u8], msg: &impl Message) -> AppResult<()> {
@@ -136,5 +140,6 @@ pub fn decode_tx(
         signers,
         hash: Sha256::digest(tx_bytes).into(),
         len: tx_bytes.len(),
+        valid_keys: Vec::new(),
     })
 }

@@ -82,8 +82,24 @@ pub fn execute_tx(
     tx_bytes: &[u8],
     mode: ExecMode,
 ) -> TxOutcome {
+    execute_decoded(env, state, tx_bytes, None, mode)
+}
+
+/// [`execute_tx`] with the tx possibly decoded already: `decoded` must be
+/// what `decode_tx` (simulate off) returned for `tx_bytes`, as
+/// [`preverify::preverify`] hands back; `None` decodes here.
+pub fn execute_decoded(
+    env: &TxEnv<'_>,
+    state: &mut Delta<'_>,
+    tx_bytes: &[u8],
+    decoded: Option<DecodedTx>,
+    mode: ExecMode,
+) -> TxOutcome {
     let simulate = mode == ExecMode::Simulate;
-    let tx = match decode_tx(env.router, tx_bytes, env.max_tx_bytes, simulate) {
+    let decoded = decoded.filter(|_| !simulate).map(Ok);
+    let tx = match decoded
+        .unwrap_or_else(|| decode_tx(env.router, tx_bytes, env.max_tx_bytes, simulate))
+    {
         Ok(tx) => tx,
         Err(e) => return TxOutcome::failed(e, 0, 0, vec![]),
     };

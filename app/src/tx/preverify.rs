@@ -1,17 +1,27 @@
-//! Verifying a block's signatures on every core before the txs run in order.
-//! Only the signature cache is filled: execution still checks every rule in
-//! block order and verifies any signature the cache does not hold, so the
-//! results are those of sequential execution whatever the thread count.
+//! Decoding txs and verifying their signatures on every core before the txs
+//! run in order. What this fills (the signature cache, and the decoded txs it
+//! hands back) is only ever what running the tx alone would compute:
+//! execution still checks every rule in order and verifies any signature the
+//! cache does not hold, so the results are those of sequential execution
+//! whatever the thread count.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use gpuchain_store::StateRead;
 
 use super::amino::SignerData;
 use super::ante::sign_bytes;
-use super::decode::decode_tx;
+use super::decode::{decode_tx, DecodedTx};
 use super::sig_cache::{entry, SigCache};
-use super::signature::{decode_pubkey, verify_secp256k1};
+use super::signature::{decode_pubkey_point, verify_secp256k1_point};
 use crate::router::Router;
 
+/// Decodes `txs` (as `decode_tx` without simulate does) and verifies their
+/// signatures into `cache`, spread over every core. Returns each tx decoded,
+/// `None` where decoding failed (execution decodes it again and reports the
+/// error) or where there is only one core to run on.
 pub fn preverify<S: StateRead + Sync>(
     router: &Router,
     state: &S,
@@ -19,21 +29,43 @@ pub fn preverify<S: StateRead + Sync>(
     txs: &[Vec<u8>],
     max_tx_bytes: usize,
     cache: &SigCache,
-) {
+) -> Vec<Option<DecodedTx>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || txs.len() < 2 {
-        return;
+        return txs.iter().map(|_| None).collect();
     }
-    let chunk = txs.len().div_ceil(threads);
+    // Each thread takes the next tx from a shared counter rather than a
+    // fixed share: with cores shared by other work, fixed shares leave the
+    // threads that finish first idle while the last one catches up.
+    let next = AtomicUsize::new(0);
+    let work = || -> Vec<(usize, Option<DecodedTx>)> {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(tx) = txs.get(i) else {
+                return done;
+            };
+            done.push((
+                i,
+                verify_one(router, state, chain_id, tx, max_tx_bytes, cache),
+            ));
+        }
+    };
+    let mut out: Vec<Option<DecodedTx>> = txs.iter().map(|_| None).collect();
     std::thread::scope(|s| {
-        for part in txs.chunks(chunk) {
-            s.spawn(move || {
-                for tx in part {
-                    verify_one(router, state, chain_id, tx, max_tx_bytes, cache);
-                }
-            });
+        let helpers: Vec<_> = (1..threads.min(txs.len())).map(|_| s.spawn(work)).collect();
+        // The calling thread works too rather than wait.
+        let mine = work();
+        // A helper that panicked leaves its txs undecoded: execution decodes
+        // them and verifies what the cache lacks.
+        let theirs = helpers.into_iter().filter_map(|h| h.join().ok());
+        for (i, tx) in theirs.flatten().chain(mine) {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = tx;
+            }
         }
     });
+    out
 }
 
 fn verify_one<S: StateRead>(
@@ -43,10 +75,8 @@ fn verify_one<S: StateRead>(
     tx: &[u8],
     max_tx_bytes: usize,
     cache: &SigCache,
-) {
-    let Ok(tx) = decode_tx(router, tx, max_tx_bytes, false) else {
-        return;
-    };
+) -> Option<DecodedTx> {
+    let mut tx = decode_tx(router, tx, max_tx_bytes, false).ok()?;
     for (i, signer) in tx.signers.iter().enumerate() {
         let info = &tx.auth_info.signer_infos[i];
         let Ok(Some(acc)) = gpuchain_auth::get_account(state, signer) else {
@@ -56,10 +86,11 @@ fn verify_one<S: StateRead>(
             .pub_key
             .as_ref()
             .or(info.public_key.as_ref())
-            .and_then(|k| decode_pubkey(k).ok());
-        let Some(key) = key else {
+            .and_then(|k| decode_pubkey_point(k).ok());
+        let Some((key, point)) = key else {
             continue;
         };
+        tx.valid_keys.push(key);
         // An amino signer signed its sequence: the one it claims. Execution
         // rejects the tx (code 32) unless that is the account's sequence by
         // then, and otherwise builds the same bytes, so the entry matches.
@@ -73,8 +104,108 @@ fn verify_one<S: StateRead>(
         };
         let sig = &tx.raw.signatures[i];
         let e = entry(&key, &bytes, sig);
-        if !cache.contains(&e) && verify_secp256k1(&key, &bytes, sig) {
+        if !cache.contains(&e) && verify_secp256k1_point(&point, &bytes, sig) {
             cache.insert(e);
         }
+    }
+    Some(tx)
+}
+
+/// Runs `exec(tx, decoded)` for each of `txs` in order on the calling thread
+/// while the other cores decode and verify signatures from the end of the
+/// block backwards (as [`preverify`] does), meeting the calling thread
+/// somewhere in the middle. Each tx is pre-checked by exactly one thread:
+/// the calling thread pre-checks the ones it reaches first itself, and waits
+/// for a tx another thread has started (one verification at most). `exec`
+/// sees txs in block order with the same inputs as without threads, so the
+/// results are those of sequential execution.
+pub fn preverify_while<S, F>(
+    router: &Router,
+    state: &S,
+    chain_id: &str,
+    txs: &[Vec<u8>],
+    max_tx_bytes: usize,
+    cache: &SigCache,
+    mut exec: F,
+) where
+    S: StateRead + Sync,
+    F: FnMut(&[u8], Option<DecodedTx>),
+{
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || txs.len() < 2 {
+        for tx in txs {
+            exec(tx, None);
+        }
+        return;
+    }
+    let check = |tx: &[u8]| verify_one(router, state, chain_id, tx, max_tx_bytes, cache);
+    // Whether some thread has started on tx i.
+    let taken: Vec<AtomicBool> = txs.iter().map(|_| AtomicBool::new(false)).collect();
+    // What the helpers finished: `Some` once tx i is done.
+    let done: Mutex<Vec<Option<Option<DecodedTx>>>> =
+        Mutex::new(txs.iter().map(|_| None).collect());
+    let ready = Condvar::new();
+    let back = AtomicUsize::new(txs.len());
+    let helper = || loop {
+        let Ok(j) = back.fetch_update(Ordering::AcqRel, Ordering::Acquire, |b| b.checked_sub(1))
+        else {
+            return;
+        };
+        let j = j.saturating_sub(1);
+        let Some(tx) = txs.get(j) else { return };
+        if taken[j].swap(true, Ordering::AcqRel) {
+            // The calling thread got here first: everything below is its.
+            return;
+        }
+        // A panic must still mark the tx done, or the calling thread waits
+        // forever; the tx is then decoded and verified during execution.
+        let out = catch_unwind(AssertUnwindSafe(|| check(tx))).unwrap_or(None);
+        let mut slots = done.lock().unwrap_or_else(PoisonError::into_inner);
+        slots[j] = Some(out);
+        drop(slots);
+        ready.notify_all();
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(helper);
+        }
+        for (i, tx) in txs.iter().enumerate() {
+            let decoded = if taken[i].swap(true, Ordering::AcqRel) {
+                let mut slots = done.lock().unwrap_or_else(PoisonError::into_inner);
+                loop {
+                    if let Some(d) = slots[i].take() {
+                        break d;
+                    }
+                    slots = ready.wait(slots).unwrap_or_else(PoisonError::into_inner);
+                }
+            } else {
+                check(tx)
+            };
+            exec(tx, decoded);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use gpuchain_store::EmptyState;
+
+    use super::*;
+
+    #[test]
+    fn should_run_every_tx_in_order_when_pipelined() {
+        let router = Router::standard();
+        let cache = SigCache::default();
+        // Bytes that do not decode: each still runs, in order, undecoded.
+        let txs: Vec<Vec<u8>> = (0..50u8).map(|i| vec![0xff, i]).collect();
+        let mut seen = Vec::new();
+        preverify_while(&router, &EmptyState, "c", &txs, 1 << 20, &cache, |tx, d| {
+            assert!(d.is_none());
+            seen.push(tx.to_vec());
+        });
+        assert_eq!(seen, txs);
+        let decoded = preverify(&router, &EmptyState, "c", &txs, 1 << 20, &cache);
+        assert_eq!(decoded.len(), txs.len());
+        assert!(decoded.iter().all(Option::is_none));
     }
 }

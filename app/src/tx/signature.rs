@@ -15,6 +15,32 @@ pub const SECP256K1_PUBKEY_TYPE: &str = "/cosmos.crypto.secp256k1.PubKey";
 /// A signer's public key from its Any, checked to be a valid compressed
 /// secp256k1 point.
 pub fn decode_pubkey(any: &Any) -> AppResult<[u8; 33]> {
+    decode_pubkey_point(any).map(|(key, _)| key)
+}
+
+/// [`decode_pubkey`], also returning the decompressed point so a caller that
+/// verifies with the key does not decompress it a second time.
+pub fn decode_pubkey_point(any: &Any) -> AppResult<([u8; 33], VerifyingKey)> {
+    let key = pubkey_bytes(any)?;
+    let point = VerifyingKey::from_sec1_bytes(&key)
+        .map_err(|_| AppError::sdk(code::INVALID_PUBKEY, "public key is not a valid point"))?;
+    Ok((key, point))
+}
+
+/// [`decode_pubkey`] that skips the point check (a square root, about as
+/// costly as a tenth of a signature verification) for keys in `valid`:
+/// keys the parallel pre-check already decompressed. Validity depends on the
+/// bytes alone, so the result is the same either way.
+pub fn decode_pubkey_known(any: &Any, valid: &[[u8; 33]]) -> AppResult<[u8; 33]> {
+    let key = pubkey_bytes(any)?;
+    if valid.contains(&key) {
+        return Ok(key);
+    }
+    decode_pubkey(any)
+}
+
+/// The 33 key bytes of a secp256k1 PubKey Any, the point not yet checked.
+fn pubkey_bytes(any: &Any) -> AppResult<[u8; 33]> {
     if any.type_url != SECP256K1_PUBKEY_TYPE {
         return Err(AppError::sdk(
             code::INVALID_PUBKEY,
@@ -23,15 +49,12 @@ pub fn decode_pubkey(any: &Any) -> AppResult<[u8; 33]> {
     }
     let pk = PubKey::decode(any.value.as_slice())
         .map_err(|e| AppError::sdk(code::INVALID_PUBKEY, format!("invalid public key: {e}")))?;
-    let key: [u8; 33] = pk.key.as_slice().try_into().map_err(|_| {
+    pk.key.as_slice().try_into().map_err(|_| {
         AppError::sdk(
             code::INVALID_PUBKEY,
             format!("public key must be 33 bytes, got {}", pk.key.len()),
         )
-    })?;
-    VerifyingKey::from_sec1_bytes(&key)
-        .map_err(|_| AppError::sdk(code::INVALID_PUBKEY, "public key is not a valid point"))?;
-    Ok(key)
+    })
 }
 
 pub fn encode_pubkey(key: &[u8; 33]) -> Any {
@@ -67,13 +90,18 @@ pub fn verify_secp256k1(key: &[u8; 33], msg: &[u8], sig: &[u8]) -> bool {
     let Ok(vk) = VerifyingKey::from_sec1_bytes(key) else {
         return false;
     };
+    verify_secp256k1_point(&vk, msg, sig)
+}
+
+/// [`verify_secp256k1`] with the key already decompressed.
+pub fn verify_secp256k1_point(key: &VerifyingKey, msg: &[u8], sig: &[u8]) -> bool {
     let Ok(sig) = Signature::from_slice(sig) else {
         return false;
     };
     if sig.normalize_s().is_some() {
         return false;
     }
-    vk.verify(msg, &sig).is_ok()
+    key.verify(msg, &sig).is_ok()
 }
 
 #[cfg(test)]
@@ -129,5 +157,23 @@ mod tests {
         assert_eq!(decode_pubkey(&not_point).unwrap_err().code, 8);
         let good = encode_pubkey(&compressed(&key()));
         assert_eq!(decode_pubkey(&good).unwrap(), compressed(&key()));
+    }
+
+    #[test]
+    fn should_decode_known_keys_as_unknown_ones_when_valid() {
+        let good = encode_pubkey(&compressed(&key()));
+        let known = [compressed(&key())];
+        assert_eq!(decode_pubkey_known(&good, &known).unwrap(), known[0]);
+        assert_eq!(decode_pubkey_known(&good, &[]).unwrap(), known[0]);
+        let not_point = Any {
+            type_url: SECP256K1_PUBKEY_TYPE.into(),
+            value: PubKey { key: vec![9; 33] }.encode_to_vec(),
+        };
+        assert_eq!(decode_pubkey_known(&not_point, &known).unwrap_err().code, 8);
+        let (k, point) = decode_pubkey_point(&good).unwrap();
+        assert_eq!(k, known[0]);
+        let sig: Signature = key().sign(b"hello");
+        let sig = sig.normalize_s().unwrap_or(sig);
+        assert!(verify_secp256k1_point(&point, b"hello", &sig.to_bytes()));
     }
 }
