@@ -22,10 +22,13 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::{CosmrsSigner, Node, CHAIN_ID};
+use common::{
+    edit_genesis, event_attr, free_port, import_key, num, query, tx_ok, CosmrsSigner, Node,
+    CHAIN_ID,
+};
 use serde_json::{json, Value};
 
 /// ugpc per GPU-hour: 1,000 ugpc per second for one GPU.
@@ -66,98 +69,6 @@ fn agent_bin() -> PathBuf {
         p.display()
     );
     p
-}
-
-fn edit_genesis(node: &Node, f: impl FnOnce(&mut Value)) {
-    let path = node.home.join("config/genesis.json");
-    let mut g: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    f(&mut g["app_state"]);
-    std::fs::write(&path, serde_json::to_string_pretty(&g).unwrap()).unwrap();
-}
-
-/// `keys add NAME --recover` with the mnemonic on stdin; returns the address.
-fn import_key(node: &Node, name: &str, mnemonic: &str) -> String {
-    let mut child = Command::new(common::gpuchaind_bin())
-        .args(["keys", "add", name, "--recover", "--home"])
-        .arg(&node.home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{mnemonic}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    node.address(name)
-}
-
-/// A module tx through the CLI, committed; returns its result.
-fn tx(node: &Node, args: &[&str]) -> Value {
-    let mut all = vec!["tx"];
-    all.extend_from_slice(args);
-    let node_flag = node.node_flag();
-    all.extend([
-        "--node",
-        &node_flag,
-        "--chain-id",
-        CHAIN_ID,
-        "--gas",
-        "600000",
-        "--fees",
-        "1500ugpc",
-        "--output",
-        "json",
-    ]);
-    let out = node.cli(&all);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let r: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-        panic!(
-            "gpuchaind {all:?}: not JSON ({e}): {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    assert_eq!(r["code"], 0, "{args:?}: {r}");
-    r
-}
-
-fn query(node: &Node, args: &[&str]) -> Value {
-    let mut all = vec!["query"];
-    all.extend_from_slice(args);
-    let node_flag = node.node_flag();
-    all.extend(["--node", &node_flag]);
-    node.cli_json(&all)
-}
-
-/// The value of `key` in the first event of type `kind` of a tx result.
-fn event_attr(result: &Value, kind: &str, key: &str) -> Option<String> {
-    result["events"].as_array()?.iter().find_map(|e| {
-        if e["type"] != kind {
-            return None;
-        }
-        e["attributes"].as_array()?.iter().find_map(|a| {
-            (a["key"] == key).then(|| a["value"].as_str().unwrap_or_default().to_string())
-        })
-    })
-}
-
-fn num(v: &Value) -> u128 {
-    match v {
-        Value::String(s) => s
-            .trim_end_matches("ugpc")
-            .parse()
-            .unwrap_or_else(|_| panic!("not a number: {v}")),
-        Value::Number(n) => n.as_u64().unwrap().into(),
-        _ => panic!("not a number: {v}"),
-    }
 }
 
 /// Every tx matching a CometBFT event query (tx_search), oldest first.
@@ -248,14 +159,6 @@ impl Drop for Agent {
     fn drop(&mut self) {
         self.kill9();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn gpu_json(uuid: &str, name: &str, memory_mib: u64, bus: &str) -> Value {
@@ -383,7 +286,7 @@ fn resolved_ack_challenge(node: &Node, provider: &str, lease_id: &str) -> Option
 fn order(node: &Node, tenant: &str, provider: &str, deposit: u128) -> (String, Value) {
     let deposit = format!("{deposit}ugpc");
     let price = format!("{PRICE}ugpc");
-    let r = tx(
+    let r = tx_ok(
         node,
         &[
             "market",
@@ -413,7 +316,7 @@ fn order(node: &Node, tenant: &str, provider: &str, deposit: u128) -> (String, V
 
 fn register(node: &Node, key: &str, moniker: &str, agent: &str) {
     let bond = format!("{BOND}ugpc");
-    tx(
+    tx_ok(
         node,
         &[
             "attestation",
@@ -430,7 +333,7 @@ fn register(node: &Node, key: &str, moniker: &str, agent: &str) {
             &bond,
         ],
     );
-    tx(
+    tx_ok(
         node,
         &[
             "attestation",
@@ -446,7 +349,7 @@ fn register(node: &Node, key: &str, moniker: &str, agent: &str) {
 fn create_offer(node: &Node, key: &str, gpus: u32) {
     let price = format!("{PRICE}ugpc");
     let total = gpus.to_string();
-    let r = tx(
+    let r = tx_ok(
         node,
         &[
             "market",
@@ -726,7 +629,7 @@ fn should_ack_once_across_a_kill_pass_honest_challenges_and_slash_a_wrong_agent(
     // The tenant closes lease 1: the agent runs the stop hook. Then the node
     // is killed and restarted under the running agent (an RPC outage): a new
     // lease is still acknowledged, on the GPU lease 1 freed, and challenged.
-    tx(
+    tx_ok(
         &node,
         &[
             "market",

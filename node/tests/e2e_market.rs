@@ -11,81 +11,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Node, ALICE_MNEMONIC, CHAIN_ID};
+use common::{edit_genesis, event_attr, num, query, tx, tx_ok, Node, ALICE_MNEMONIC, CHAIN_ID};
 use serde_json::{json, Value};
 
 /// ugpc per GPU-hour: 1,000 ugpc per second for one GPU.
 const PRICE: u128 = 3_600_000;
 const TAKE_BPS: u128 = 200;
-
-fn edit_genesis(node: &Node, f: impl FnOnce(&mut Value)) {
-    let path = node.home.join("config/genesis.json");
-    let mut g: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    f(&mut g["app_state"]);
-    std::fs::write(&path, serde_json::to_string_pretty(&g).unwrap()).unwrap();
-}
-
-/// A module tx through the CLI; returns the committed result (code 0 asserted
-/// unless `expect_code` says otherwise).
-fn tx(node: &Node, args: &[&str]) -> Value {
-    let mut all = vec!["tx"];
-    all.extend_from_slice(args);
-    let node_flag = node.node_flag();
-    all.extend([
-        "--node",
-        &node_flag,
-        "--chain-id",
-        CHAIN_ID,
-        "--gas",
-        "600000",
-        "--fees",
-        "1500ugpc",
-        "--output",
-        "json",
-    ]);
-    let out = node.cli(&all);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
-        panic!(
-            "gpuchaind {all:?}: not JSON ({e}): {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn tx_ok(node: &Node, args: &[&str]) -> Value {
-    let r = tx(node, args);
-    assert_eq!(r["code"], 0, "{args:?}: {r}");
-    r
-}
-
-fn query(node: &Node, args: &[&str]) -> Value {
-    let mut all = vec!["query"];
-    all.extend_from_slice(args);
-    let node_flag = node.node_flag();
-    all.extend(["--node", &node_flag]);
-    node.cli_json(&all)
-}
-
-/// The value of `key` in the first event of type `kind` of a tx result.
-fn event_attr(result: &Value, kind: &str, key: &str) -> Option<String> {
-    result["events"].as_array()?.iter().find_map(|e| {
-        if e["type"] != kind {
-            return None;
-        }
-        e["attributes"].as_array()?.iter().find_map(|a| {
-            (a["key"] == key).then(|| a["value"].as_str().unwrap_or_default().to_string())
-        })
-    })
-}
-
-fn num(v: &Value) -> u128 {
-    match v {
-        Value::String(s) => s.parse().unwrap_or_else(|_| panic!("not a number: {v}")),
-        Value::Number(n) => n.as_u64().unwrap().into(),
-        _ => panic!("not a number: {v}"),
-    }
-}
 
 fn block_time_secs(node: &Node, height: u64) -> i64 {
     let b = node

@@ -40,7 +40,7 @@ pub fn cometbft_bin() -> PathBuf {
     p
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -165,7 +165,7 @@ impl Node {
         serde_json::from_str(s.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
     }
 
-    fn cli_stdin(&self, args: &[&str], input: &str) {
+    pub fn cli_stdin(&self, args: &[&str], input: &str) {
         let mut child = Command::new(gpuchaind_bin())
             .args(args)
             .arg("--home")
@@ -431,4 +431,87 @@ pub fn rpc_call(
         return Err(e.to_string());
     }
     Ok(resp["result"].clone())
+}
+
+/// Edits the genesis `app_state` of a node not yet started.
+pub fn edit_genesis(node: &Node, f: impl FnOnce(&mut Value)) {
+    let path = node.home.join("config/genesis.json");
+    let mut g: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    f(&mut g["app_state"]);
+    std::fs::write(&path, serde_json::to_string_pretty(&g).unwrap()).unwrap();
+}
+
+/// `keys add NAME --recover` with the mnemonic on stdin; returns the address.
+pub fn import_key(node: &Node, name: &str, mnemonic: &str) -> String {
+    node.cli_stdin(&["keys", "add", name, "--recover"], mnemonic);
+    node.address(name)
+}
+
+/// A module tx through the generated CLI (fixed gas and fees), waited for;
+/// returns its result whatever its code.
+pub fn tx(node: &Node, args: &[&str]) -> Value {
+    let mut all = vec!["tx"];
+    all.extend_from_slice(args);
+    let node_flag = node.node_flag();
+    all.extend([
+        "--node",
+        &node_flag,
+        "--chain-id",
+        CHAIN_ID,
+        "--gas",
+        "600000",
+        "--fees",
+        "1500ugpc",
+        "--output",
+        "json",
+    ]);
+    let out = node.cli(&all);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "gpuchaind {all:?}: not JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// [`tx`], asserting it succeeded.
+pub fn tx_ok(node: &Node, args: &[&str]) -> Value {
+    let r = tx(node, args);
+    assert_eq!(r["code"], 0, "{args:?}: {r}");
+    r
+}
+
+/// A module query through the generated CLI, as JSON.
+pub fn query(node: &Node, args: &[&str]) -> Value {
+    let mut all = vec!["query"];
+    all.extend_from_slice(args);
+    let node_flag = node.node_flag();
+    all.extend(["--node", &node_flag]);
+    node.cli_json(&all)
+}
+
+/// The value of `key` in the first event of type `kind` of a tx result.
+pub fn event_attr(result: &Value, kind: &str, key: &str) -> Option<String> {
+    result["events"].as_array()?.iter().find_map(|e| {
+        if e["type"] != kind {
+            return None;
+        }
+        e["attributes"].as_array()?.iter().find_map(|a| {
+            (a["key"] == key).then(|| a["value"].as_str().unwrap_or_default().to_string())
+        })
+    })
+}
+
+/// A JSON amount: a number, or a decimal string (an optional `ugpc` suffix
+/// allowed).
+pub fn num(v: &Value) -> u128 {
+    match v {
+        Value::String(s) => s
+            .trim_end_matches("ugpc")
+            .parse()
+            .unwrap_or_else(|_| panic!("not a number: {v}")),
+        Value::Number(n) => n.as_u64().unwrap().into(),
+        _ => panic!("not a number: {v}"),
+    }
 }
