@@ -140,9 +140,7 @@ pub(crate) fn merge_prefix(below: KvPairs, writes: &WriteSet, prefix: &[u8]) -> 
     merged.into_iter().collect()
 }
 
-/// Writes a dropped-or-kept layer's changes into any state: how a hook runs
-/// a step that may fail on its own layer (`Delta::new(&*state)`) and keeps
-/// it only when it succeeded, so a failing step leaves nothing half-done.
+/// Writes a layer's changes into any state (see [`in_layer`]).
 pub fn apply_changes(state: &mut dyn StateWrite, changes: Changes) -> Result<(), StoreError> {
     for (k, v) in changes.state {
         match v {
@@ -160,6 +158,25 @@ pub fn apply_changes(state: &mut dyn StateWrite, changes: Changes) -> Result<(),
         state.emit(e);
     }
     Ok(())
+}
+
+/// Runs `f` on its own layer above `state`: its writes and events reach
+/// `state` only when it succeeds, so a step that may fail inside a hook
+/// (a slash, a penalty) leaves nothing half-done. The outer result fails
+/// only if applying the layer fails.
+pub fn in_layer<T, E: From<StoreError>>(
+    state: &mut dyn StateWrite,
+    f: impl FnOnce(&mut dyn StateWrite) -> Result<T, E>,
+) -> Result<Result<T, E>, E> {
+    let (result, changes) = {
+        let mut layer = Delta::new(&*state);
+        let r = f(&mut layer);
+        (r, layer.into_changes())
+    };
+    if result.is_ok() {
+        apply_changes(state, changes)?;
+    }
+    Ok(result)
 }
 
 /// A bounded range read through write layers (lowest first) over a base:
@@ -329,6 +346,26 @@ mod tests {
         assert_eq!(keys(tx.nv_range(b"d/4", None, 10).unwrap()).len(), 2);
         assert!(tx.nv_range(b"e/", Some(b"d/"), 10).unwrap().is_empty());
         assert!(tx.range(b"d/", None, 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn should_keep_a_layer_only_when_its_step_succeeds() {
+        let mut block = Delta::new(&Empty);
+        let ok: Result<Result<u8, StoreError>, StoreError> = in_layer(&mut block, |s| {
+            s.put(b"k/ok".to_vec(), b"1".to_vec())?;
+            s.emit(Event::new("kept"));
+            Ok(1)
+        });
+        assert_eq!(ok.unwrap().unwrap(), 1);
+        let failed: Result<Result<u8, StoreError>, StoreError> = in_layer(&mut block, |s| {
+            s.put(b"k/bad".to_vec(), b"1".to_vec())?;
+            s.emit(Event::new("dropped"));
+            Err(StoreError::Corrupt("step failed".into()))
+        });
+        assert!(failed.unwrap().is_err());
+        assert_eq!(block.get(b"k/ok").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(block.get(b"k/bad").unwrap(), None);
+        assert_eq!(block.changes().events, vec![Event::new("kept")]);
     }
 
     #[test]

@@ -31,9 +31,10 @@ use sha2::{Digest, Sha256};
 
 use crate::event;
 use crate::expected::LeaseBook;
-use crate::keeper::{self, fmt_ugpc, in_layer, split_by_weight, ugpc};
+use crate::keeper::{self, fmt_ugpc, split_by_weight, ugpc};
 use crate::state_ext;
 use crate::state_key;
+use gpuchain_store::in_layer;
 
 /// Random challenges, deadlines and unbondings handled per block, at most.
 pub const MAX_DEADLINES_PER_BLOCK: usize = 100;

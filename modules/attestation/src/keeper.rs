@@ -3,7 +3,7 @@
 //! crate root.
 
 use gpuchain_proto::attestation::{Gpu, GpuStatus, Params, Provider, ProviderStatus};
-use gpuchain_store::{Changes, Delta, KvPairs, StateRead, StateWrite, StoreError};
+use gpuchain_store::{StateRead, StateWrite};
 use gpuchain_types::{Address, AppError, AppResult, Coin, Coins};
 
 use crate::error::AttestationError;
@@ -252,68 +252,6 @@ pub fn split_by_weight(total: u128, weights: &[u128]) -> AppResult<(Vec<u128>, u
         shares.push(share);
     }
     Ok((shares, total.saturating_sub(paid)))
-}
-
-/// Reads through to a state being written, so that a nested [`Delta`] can
-/// run on it (no trait upcasting needed).
-struct ReadThrough<'a>(&'a dyn StateWrite);
-
-impl StateRead for ReadThrough<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.0.get(key)
-    }
-    fn prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError> {
-        self.0.prefix(prefix)
-    }
-    fn nv_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.0.nv_get(key)
-    }
-    fn nv_prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError> {
-        self.0.nv_prefix(prefix)
-    }
-    fn range(&self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<KvPairs, StoreError> {
-        self.0.range(start, end, limit)
-    }
-    fn nv_range(
-        &self,
-        start: &[u8],
-        end: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<KvPairs, StoreError> {
-        self.0.nv_range(start, end, limit)
-    }
-}
-
-/// Runs `f` on a layer above `state`; its writes and events reach `state`
-/// only when it succeeds. The outer result fails only if applying fails.
-pub(crate) fn in_layer<T>(
-    state: &mut dyn StateWrite,
-    f: impl FnOnce(&mut dyn StateWrite) -> AppResult<T>,
-) -> AppResult<AppResult<T>> {
-    let (result, changes): (AppResult<T>, Changes) = {
-        let base = ReadThrough(&*state);
-        let mut layer = Delta::new(&base);
-        let r = f(&mut layer);
-        (r, layer.into_changes())
-    };
-    if result.is_ok() {
-        for (k, v) in changes.state {
-            match v {
-                Some(v) => state.put(k, v)?,
-                None => state.delete(k)?,
-            }
-        }
-        for (k, v) in changes.nv {
-            match v {
-                Some(v) => state.nv_put(k, v)?,
-                None => state.nv_delete(k)?,
-            }
-        }
-        for e in changes.events {
-            state.emit(e);
-        }
-    }
-    Ok(result)
 }
 
 #[cfg(test)]

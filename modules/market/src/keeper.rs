@@ -441,17 +441,15 @@ pub fn end_block(
         // The slash runs on its own layer: a registry failure must not fail
         // end-block (that would halt the chain); the lease is closed and the
         // tenant refunded either way.
-        let mut layer = gpuchain_store::Delta::new(&*s);
-        match registry.slash_bond_to(&mut layer, &provider, params.ack_timeout_slash_bps, &tenant) {
-            Ok(_) => {
-                let changes = layer.into_changes();
-                gpuchain_store::apply_changes(s, changes)?;
-            }
-            Err(e) => s.emit(
+        let slash = gpuchain_store::in_layer(s, |l| {
+            registry.slash_bond_to(l, &provider, params.ack_timeout_slash_bps, &tenant)
+        })?;
+        if let Err(e) = slash {
+            s.emit(
                 gpuchain_types::Event::new("slash_failed")
                     .attr("lease_id", lease.id.to_string())
                     .attr("error", e.log),
-            ),
+            );
         }
         Ok(())
     })?;
