@@ -14,7 +14,9 @@ use super::amino::{std_sign_bytes, SignerData};
 use super::decode::DecodedTx;
 use super::fee::MinGasPrices;
 use super::sig_cache::{self, SigCache};
-use super::signature::{decode_pubkey_known, direct_sign_bytes, encode_pubkey, verify_secp256k1};
+use super::signature::{
+    decode_pubkey_known, direct_sign_bytes, encode_pubkey, verify_secp256k1_key_digest,
+};
 use super::ExecMode;
 use crate::router::Router;
 
@@ -203,11 +205,12 @@ fn verify_signature(
     sig: &[u8],
 ) -> AppResult<()> {
     let (mode, bytes) = sign_bytes(env.router, tx, i, signer)?;
-    let entry = sig_cache::entry(key, &bytes, sig);
+    let digest = sig_cache::digest(&bytes);
+    let entry = sig_cache::entry(key, &digest, sig);
     if env.sig_cache.is_some_and(|c| c.contains(&entry)) {
         return Ok(());
     }
-    if !verify_secp256k1(key, &bytes, sig) {
+    if !verify_secp256k1_key_digest(key, &digest, sig) {
         let SignerData {
             chain_id,
             account_number,

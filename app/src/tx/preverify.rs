@@ -14,8 +14,8 @@ use gpuchain_store::StateRead;
 use super::amino::SignerData;
 use super::ante::sign_bytes;
 use super::decode::{decode_tx, DecodedTx};
-use super::sig_cache::{entry, SigCache};
-use super::signature::{decode_pubkey_point, verify_secp256k1_point};
+use super::sig_cache::{digest, entry, SigCache};
+use super::signature::{decode_pubkey_point, verify_secp256k1_digest};
 use crate::router::Router;
 
 /// Decodes `txs` (as `decode_tx` without simulate does) and verifies their
@@ -103,8 +103,9 @@ fn verify_one<S: StateRead>(
             continue;
         };
         let sig = &tx.raw.signatures[i];
-        let e = entry(&key, &bytes, sig);
-        if !cache.contains(&e) && verify_secp256k1_point(&point, &bytes, sig) {
+        let d = digest(&bytes);
+        let e = entry(&key, &d, sig);
+        if !cache.contains(&e) && verify_secp256k1_digest(&point, &d, sig) {
             cache.insert(e);
         }
     }

@@ -16,12 +16,18 @@ pub struct SigCache {
     verified: Mutex<BTreeSet<[u8; 32]>>,
 }
 
-pub fn entry(pubkey: &[u8; 33], sign_bytes: &[u8], sig: &[u8]) -> [u8; 32] {
+/// The entry of a signature over sign bytes whose sha256 is `digest` (the
+/// digest the signature itself signs, so it is computed once).
+pub fn entry(pubkey: &[u8; 33], digest: &[u8; 32], sig: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(pubkey);
-    h.update(Sha256::digest(sign_bytes));
+    h.update(digest);
     h.update(sig);
     h.finalize().into()
+}
+
+pub fn digest(sign_bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(sign_bytes).into()
 }
 
 impl SigCache {
@@ -52,12 +58,12 @@ mod tests {
     #[test]
     fn should_bind_key_bytes_and_signature() {
         let c = SigCache::default();
-        let e = entry(&[2; 33], b"doc", &[1; 64]);
+        let e = entry(&[2; 33], &digest(b"doc"), &[1; 64]);
         assert!(!c.contains(&e));
         c.insert(e);
         assert!(c.contains(&e));
-        assert!(!c.contains(&entry(&[3; 33], b"doc", &[1; 64])));
-        assert!(!c.contains(&entry(&[2; 33], b"doc2", &[1; 64])));
-        assert!(!c.contains(&entry(&[2; 33], b"doc", &[2; 64])));
+        assert!(!c.contains(&entry(&[3; 33], &digest(b"doc"), &[1; 64])));
+        assert!(!c.contains(&entry(&[2; 33], &digest(b"doc2"), &[1; 64])));
+        assert!(!c.contains(&entry(&[2; 33], &digest(b"doc"), &[2; 64])));
     }
 }

@@ -6,9 +6,10 @@ use cosmos_sdk_proto::cosmos::tx::v1beta1::SignDoc;
 use cosmos_sdk_proto::Any;
 use gpuchain_types::error::code;
 use gpuchain_types::{Address, AppError, AppResult};
-use k256::ecdsa::signature::Verifier;
-use k256::ecdsa::{Signature, VerifyingKey};
 use prost::Message;
+use secp256k1::ecdsa::Signature;
+use secp256k1::{PublicKey, Secp256k1, VerifyOnly};
+use sha2::{Digest, Sha256};
 
 pub const SECP256K1_PUBKEY_TYPE: &str = "/cosmos.crypto.secp256k1.PubKey";
 
@@ -20,9 +21,9 @@ pub fn decode_pubkey(any: &Any) -> AppResult<[u8; 33]> {
 
 /// [`decode_pubkey`], also returning the decompressed point so a caller that
 /// verifies with the key does not decompress it a second time.
-pub fn decode_pubkey_point(any: &Any) -> AppResult<([u8; 33], VerifyingKey)> {
+pub fn decode_pubkey_point(any: &Any) -> AppResult<([u8; 33], PublicKey)> {
     let key = pubkey_bytes(any)?;
-    let point = VerifyingKey::from_sec1_bytes(&key)
+    let point = PublicKey::from_slice(&key)
         .map_err(|_| AppError::sdk(code::INVALID_PUBKEY, "public key is not a valid point"))?;
     Ok((key, point))
 }
@@ -84,31 +85,53 @@ pub fn direct_sign_bytes(
     .encode_to_vec()
 }
 
+/// One verification context for the process: building one precomputes
+/// tables, so it is not done per signature.
+fn verifier() -> &'static Secp256k1<VerifyOnly> {
+    static CTX: std::sync::OnceLock<Secp256k1<VerifyOnly>> = std::sync::OnceLock::new();
+    CTX.get_or_init(Secp256k1::verification_only)
+}
+
 /// Verifies a 64-byte r||s signature over sha256(msg); high-S signatures are
 /// rejected as malleable, like the SDK does.
 pub fn verify_secp256k1(key: &[u8; 33], msg: &[u8], sig: &[u8]) -> bool {
-    let Ok(vk) = VerifyingKey::from_sec1_bytes(key) else {
+    let Ok(point) = PublicKey::from_slice(key) else {
         return false;
     };
-    verify_secp256k1_point(&vk, msg, sig)
+    verify_secp256k1_point(&point, msg, sig)
 }
 
 /// [`verify_secp256k1`] with the key already decompressed.
-pub fn verify_secp256k1_point(key: &VerifyingKey, msg: &[u8], sig: &[u8]) -> bool {
-    let Ok(sig) = Signature::from_slice(sig) else {
+pub fn verify_secp256k1_point(key: &PublicKey, msg: &[u8], sig: &[u8]) -> bool {
+    verify_secp256k1_digest(key, &Sha256::digest(msg).into(), sig)
+}
+
+/// [`verify_secp256k1`] over a message already hashed with sha256.
+pub fn verify_secp256k1_key_digest(key: &[u8; 33], digest: &[u8; 32], sig: &[u8]) -> bool {
+    PublicKey::from_slice(key).is_ok_and(|point| verify_secp256k1_digest(&point, digest, sig))
+}
+
+/// [`verify_secp256k1_point`] over a message already hashed with sha256.
+/// libsecp256k1 accepts only low-S signatures and rejects r or s of zero or
+/// not below the group order, which are the SDK's rules (and k256's, which
+/// the tests compare it with).
+pub fn verify_secp256k1_digest(key: &PublicKey, digest: &[u8; 32], sig: &[u8]) -> bool {
+    let Ok(sig) = <&[u8; 64]>::try_from(sig) else {
         return false;
     };
-    if sig.normalize_s().is_some() {
+    let Ok(sig) = Signature::from_compact(sig) else {
         return false;
-    }
-    key.verify(msg, &sig).is_ok()
+    };
+    let msg = secp256k1::Message::from_digest(*digest);
+    verifier().verify_ecdsa(&msg, &sig, key).is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use k256::ecdsa::signature::Signer;
-    use k256::ecdsa::SigningKey;
+    use k256::ecdsa::signature::{Signer, Verifier};
+    use k256::ecdsa::{Signature, SigningKey, VerifyingKey};
+    use proptest::prelude::*;
 
     fn key() -> SigningKey {
         SigningKey::from_slice(&[7u8; 32]).unwrap()
@@ -175,5 +198,102 @@ mod tests {
         let sig: Signature = key().sign(b"hello");
         let sig = sig.normalize_s().unwrap_or(sig);
         assert!(verify_secp256k1_point(&point, b"hello", &sig.to_bytes()));
+    }
+
+    /// k256's answer under the SDK's rules: a valid point, a 64-byte
+    /// signature with r, s in [1, n), low S.
+    fn reference(key: &[u8; 33], msg: &[u8], sig: &[u8]) -> bool {
+        let Ok(vk) = VerifyingKey::from_sec1_bytes(key) else {
+            return false;
+        };
+        let Ok(sig) = Signature::from_slice(sig) else {
+            return false;
+        };
+        sig.normalize_s().is_none() && vk.verify(msg, &sig).is_ok()
+    }
+
+    /// Signature byte strings around every boundary the rules have.
+    fn edge_signatures(good: &[u8; 64]) -> Vec<Vec<u8>> {
+        // The group order n and n/2, big-endian.
+        let n = hex::decode("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")
+            .unwrap();
+        let half = hex::decode("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0")
+            .unwrap();
+        let (r, s) = good.split_at(32);
+        let join = |a: &[u8], b: &[u8]| [a, b].concat();
+        let mut high_s = [0u8; 32];
+        // n - s, the malleated twin.
+        let mut borrow = 0i16;
+        for i in (0..32).rev() {
+            let d = n[i] as i16 - s[i] as i16 - borrow;
+            borrow = i16::from(d < 0);
+            high_s[i] = d.rem_euclid(256) as u8;
+        }
+        vec![
+            good.to_vec(),
+            join(r, &high_s),
+            join(&[0; 32], s),
+            join(r, &[0; 32]),
+            join(&n, s),
+            join(r, &n),
+            join(&[0xff; 32], s),
+            join(r, &half),
+            join(r, &[0xff; 32]),
+            good[..63].to_vec(),
+            [good.as_slice(), &[0]].concat(),
+            vec![],
+        ]
+    }
+
+    #[test]
+    fn should_agree_with_k256_on_every_edge_signature() {
+        for seed in 1u8..=20 {
+            let sk = SigningKey::from_slice(&[seed; 32]).unwrap();
+            let pk = compressed(&sk);
+            let msg = [seed; 77];
+            let sig: Signature = sk.sign(&msg);
+            let sig = sig.normalize_s().unwrap_or(sig);
+            let good: [u8; 64] = sig.to_bytes().into();
+            for (i, cand) in edge_signatures(&good).iter().enumerate() {
+                let want = reference(&pk, &msg, cand);
+                assert_eq!(
+                    verify_secp256k1(&pk, &msg, cand),
+                    want,
+                    "seed {seed} case {i}"
+                );
+                // The first case is the honest signature; the rest must all fail.
+                assert_eq!(want, i == 0, "seed {seed} case {i}");
+            }
+            let mut bad_key = pk;
+            bad_key[0] = 0x04;
+            assert!(!verify_secp256k1(&bad_key, &msg, &good));
+            bad_key[0] = pk[0] ^ 1; // the other y: a valid point, the wrong key
+            assert!(!verify_secp256k1(&bad_key, &msg, &good));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn should_accept_exactly_what_k256_accepts(
+            seed in prop::array::uniform32(1u8..),
+            msg in prop::collection::vec(any::<u8>(), 0..300),
+            flip in prop::option::of((0usize..64, 0u8..8)),
+            key_byte in prop::option::of((1usize..33, any::<u8>())),
+            other_msg in any::<bool>(),
+        ) {
+            let sk = SigningKey::from_slice(&seed).unwrap();
+            let mut pk = compressed(&sk);
+            let sig: Signature = sk.sign(&msg);
+            let mut bytes: [u8; 64] = sig.to_bytes().into();
+            if let Some((i, bit)) = flip {
+                bytes[i] ^= 1 << bit;
+            }
+            if let Some((i, b)) = key_byte {
+                pk[i] = b;
+            }
+            let signed = if other_msg { [msg.as_slice(), b"x"].concat() } else { msg.clone() };
+            prop_assert_eq!(verify_secp256k1(&pk, &signed, &bytes), reference(&pk, &signed, &bytes));
+        }
     }
 }
