@@ -268,9 +268,33 @@ impl Storage {
             }
         }
         let tree = Sha256Jmt::new(&view);
-        let (root, batch): (_, TreeUpdateBatch) = tree
-            .put_value_set(hashed.iter().map(|(h, _, v)| (*h, v.clone())), version)
-            .map_err(tree_err)?;
+        let puts: Option<Vec<(KeyHash, Vec<u8>)>> = hashed
+            .iter()
+            .map(|(h, _, v)| v.clone().map(|v| (*h, v)))
+            .collect();
+        // jmt's batch insert hashes each new node once instead of once per key
+        // below it (about 3x faster), but takes no deletions and needs the
+        // previous version's root (absent only when the first version stored
+        // is not 0); otherwise keys go in one by one. The tree, and so the
+        // root, is the same.
+        let prev_root = match version.checked_sub(1) {
+            None => true,
+            Some(prev) => tree.get_root_hash_option(prev).map_err(tree_err)?.is_some(),
+        };
+        let (root, batch): (_, TreeUpdateBatch) = match puts {
+            Some(puts) if !puts.is_empty() && prev_root => {
+                let (roots, batch) = tree
+                    .batch_put_value_sets(vec![puts], None, version)
+                    .map_err(tree_err)?;
+                let root = roots.first().copied().ok_or_else(|| {
+                    StoreError::Corrupt("jmt returned no root for the version".into())
+                })?;
+                (root, batch)
+            }
+            _ => tree
+                .put_value_set(hashed.iter().map(|(h, _, v)| (*h, v.clone())), version)
+                .map_err(tree_err)?,
+        };
         let preimages = hashed.iter().map(|(h, k, _)| (*h, (*k).clone())).collect();
         self.pending.push(PendingVersion {
             version,
