@@ -6,6 +6,7 @@
 //! atomic, synced write batch. A crash at any point leaves the last committed
 //! version intact.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use jmt::storage::TreeUpdateBatch;
@@ -36,8 +37,44 @@ pub(crate) mod cf {
 const META_HEIGHT: &[u8] = b"height";
 const META_APP_HASH: &[u8] = b"app_hash";
 const META_EARLIEST: &[u8] = b"earliest";
+// Stale entries written by earlier versions of gpuchaind, one per node or
+// value (key = version || kind || the stale key); still pruned.
 const STALE_NODE: u8 = 0;
 const STALE_VALUE: u8 = 1;
+// One entry per version and kind; its value lists the stale keys, each
+// prefixed by its length (u16, big-endian).
+const STALE_NODES: u8 = 2;
+const STALE_VALUES: u8 = 3;
+
+fn push_stale(
+    lists: &mut BTreeMap<(u64, u8), Vec<u8>>,
+    since: u64,
+    kind: u8,
+    key: &[u8],
+) -> Result<(), StoreError> {
+    let len = u16::try_from(key.len())
+        .map_err(|_| StoreError::Corrupt(format!("stale key of {} bytes", key.len())))?;
+    let list = lists.entry((since, kind)).or_default();
+    list.extend_from_slice(&len.to_be_bytes());
+    list.extend_from_slice(key);
+    Ok(())
+}
+
+fn stale_list(mut list: &[u8]) -> Result<Vec<&[u8]>, StoreError> {
+    let corrupt = || StoreError::Corrupt("truncated stale list".into());
+    let mut keys = Vec::new();
+    while let Some((len, rest)) = list.split_first_chunk::<2>() {
+        let len = usize::from(u16::from_be_bytes(*len));
+        let key = rest.get(..len).ok_or_else(corrupt)?;
+        keys.push(key);
+        list = rest.get(len..).ok_or_else(corrupt)?;
+    }
+    if list.is_empty() {
+        Ok(keys)
+    } else {
+        Err(corrupt())
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct StorageConfig {
@@ -171,6 +208,61 @@ fn tree_err(e: anyhow::Error) -> StoreError {
     StoreError::Db(format!("merkle tree: {e}"))
 }
 
+/// For each write, the version its key was last written at (None for a new
+/// key); None overall when versions are kept forever and nothing is pruned.
+fn superseded_versions(
+    view: &TreeView<'_>,
+    version: Version,
+    hashed: &[HashedWrite<'_>],
+    keep: bool,
+) -> Result<Option<Vec<Option<Version>>>, StoreError> {
+    if !keep {
+        return Ok(None);
+    }
+    let before = version.saturating_sub(1);
+    hashed
+        .iter()
+        .map(|(h, _, _)| view.latest_value_version(before, h).map_err(tree_err))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// The tree at `version` with `hashed` written on top of the previous one.
+fn update_tree(
+    view: &TreeView<'_>,
+    version: Version,
+    hashed: &[HashedWrite<'_>],
+) -> Result<(jmt::RootHash, TreeUpdateBatch), StoreError> {
+    let tree = Sha256Jmt::new(view);
+    let puts: Option<Vec<(KeyHash, Vec<u8>)>> = hashed
+        .iter()
+        .map(|(h, _, v)| v.clone().map(|v| (*h, v)))
+        .collect();
+    // jmt's batch insert hashes each new node once instead of once per key
+    // below it (about 3x faster), but takes no deletions and needs the
+    // previous version's root (absent only when the first version stored
+    // is not 0); otherwise keys go in one by one. The tree, and so the
+    // root, is the same.
+    let prev_root = match version.checked_sub(1) {
+        None => true,
+        Some(prev) => tree.get_root_hash_option(prev).map_err(tree_err)?.is_some(),
+    };
+    match puts {
+        Some(puts) if !puts.is_empty() && prev_root => {
+            let (roots, batch) = tree
+                .batch_put_value_sets(vec![puts], None, version)
+                .map_err(tree_err)?;
+            let root = roots.first().copied().ok_or_else(|| {
+                StoreError::Corrupt("jmt returned no root for the version".into())
+            })?;
+            Ok((root, batch))
+        }
+        _ => tree
+            .put_value_set(hashed.iter().map(|(h, _, v)| (*h, v.clone())), version)
+            .map_err(tree_err),
+    }
+}
+
 /// A write with its key's hash: (hash, key, value or deletion).
 type HashedWrite<'a> = (KeyHash, &'a Vec<u8>, Option<Vec<u8>>);
 
@@ -256,46 +348,31 @@ impl Storage {
             src: Src::Db(&self.db),
             pending: &self.pending,
         };
+        let keep = self.config.keep_recent > 0;
+        // The versions the writes supersede (for pruning) are looked up on
+        // another core while this one updates the tree; both only read.
+        let (superseded, tree_update) = std::thread::scope(|s| {
+            let lookups = s.spawn(|| superseded_versions(&view, version, &hashed, keep));
+            let tree_update = update_tree(&view, version, &hashed);
+            (lookups.join(), tree_update)
+        });
+        let superseded = superseded
+            .map_err(|_| StoreError::Corrupt("superseded-value lookup panicked".into()))??;
+        let (root, batch) = tree_update?;
         let mut stale_values = Vec::new();
-        if self.config.keep_recent > 0 {
-            for (h, _, _) in &hashed {
-                if let Some(prev) = view
-                    .latest_value_version(version.saturating_sub(1), h)
-                    .map_err(tree_err)?
-                {
-                    stale_values.push((*h, prev));
-                }
+        let mut preimages = Vec::new();
+        for (i, (h, k, _)) in hashed.iter().enumerate() {
+            match superseded
+                .as_ref()
+                .and_then(|s| s.get(i).copied().flatten())
+            {
+                Some(prev) => stale_values.push((*h, prev)),
+                // A key written before has its preimage stored already (they
+                // are never pruned); an archive node does not look, and
+                // writes them all.
+                None => preimages.push((*h, (*k).clone())),
             }
         }
-        let tree = Sha256Jmt::new(&view);
-        let puts: Option<Vec<(KeyHash, Vec<u8>)>> = hashed
-            .iter()
-            .map(|(h, _, v)| v.clone().map(|v| (*h, v)))
-            .collect();
-        // jmt's batch insert hashes each new node once instead of once per key
-        // below it (about 3x faster), but takes no deletions and needs the
-        // previous version's root (absent only when the first version stored
-        // is not 0); otherwise keys go in one by one. The tree, and so the
-        // root, is the same.
-        let prev_root = match version.checked_sub(1) {
-            None => true,
-            Some(prev) => tree.get_root_hash_option(prev).map_err(tree_err)?.is_some(),
-        };
-        let (root, batch): (_, TreeUpdateBatch) = match puts {
-            Some(puts) if !puts.is_empty() && prev_root => {
-                let (roots, batch) = tree
-                    .batch_put_value_sets(vec![puts], None, version)
-                    .map_err(tree_err)?;
-                let root = roots.first().copied().ok_or_else(|| {
-                    StoreError::Corrupt("jmt returned no root for the version".into())
-                })?;
-                (root, batch)
-            }
-            _ => tree
-                .put_value_set(hashed.iter().map(|(h, _, v)| (*h, v.clone())), version)
-                .map_err(tree_err)?,
-        };
-        let preimages = hashed.iter().map(|(h, k, _)| (*h, (*k).clone())).collect();
         self.pending.push(PendingVersion {
             version,
             state,
@@ -317,6 +394,9 @@ impl Storage {
         let (height, root) = (last.version, last.root);
         let db = &self.db;
         let mut b = WriteBatch::default();
+        // What each version made stale, one list per version and kind rather
+        // than an entry per node: tens of thousands fewer writes a block.
+        let mut stale: BTreeMap<(u64, u8), Vec<u8>> = BTreeMap::new();
         for p in &self.pending {
             for (k, v) in &p.state {
                 match v {
@@ -347,20 +427,19 @@ impl Storage {
             }
             if self.config.keep_recent > 0 {
                 for s in p.tree.stale_node_index_batch.iter() {
-                    let mut key = s.stale_since_version.to_be_bytes().to_vec();
-                    key.push(STALE_NODE);
-                    key.extend(
-                        borsh::to_vec(&s.node_key).map_err(|e| StoreError::Db(e.to_string()))?,
-                    );
-                    b.put_cf(handle(db, cf::STALE)?, key, []);
+                    let key =
+                        borsh::to_vec(&s.node_key).map_err(|e| StoreError::Db(e.to_string()))?;
+                    push_stale(&mut stale, s.stale_since_version, STALE_NODES, &key)?;
                 }
                 for (kh, ver) in &p.stale_values {
-                    let mut key = p.version.to_be_bytes().to_vec();
-                    key.push(STALE_VALUE);
-                    key.extend(value_key(kh, *ver));
-                    b.put_cf(handle(db, cf::STALE)?, key, []);
+                    push_stale(&mut stale, p.version, STALE_VALUES, &value_key(kh, *ver))?;
                 }
             }
+        }
+        for ((since, kind), list) in stale {
+            let mut key = since.to_be_bytes().to_vec();
+            key.push(kind);
+            b.put_cf(handle(db, cf::STALE)?, key, list);
         }
         b.put_cf(handle(db, cf::META)?, META_HEIGHT, height.to_be_bytes());
         b.put_cf(handle(db, cf::META)?, META_APP_HASH, root);
@@ -395,9 +474,20 @@ impl Storage {
             if since > earliest {
                 break;
             }
-            match k[8] {
-                STALE_NODE => b.delete_cf(handle(db, cf::JMT_NODE)?, &k[9..]),
-                _ => b.delete_cf(handle(db, cf::JMT_VALUE)?, &k[9..]),
+            match (k[8], it.value()) {
+                (STALE_NODE, _) => b.delete_cf(handle(db, cf::JMT_NODE)?, &k[9..]),
+                (STALE_VALUE, _) => b.delete_cf(handle(db, cf::JMT_VALUE)?, &k[9..]),
+                (kind @ (STALE_NODES | STALE_VALUES), Some(list)) => {
+                    let cf_name = if kind == STALE_NODES {
+                        cf::JMT_NODE
+                    } else {
+                        cf::JMT_VALUE
+                    };
+                    for key in stale_list(list)? {
+                        b.delete_cf(handle(db, cf_name)?, key);
+                    }
+                }
+                _ => return Err(StoreError::Corrupt(format!("unknown stale entry {k:?}"))),
             }
             b.delete_cf(handle(db, cf::STALE)?, k);
             it.next();
@@ -578,5 +668,94 @@ impl StateRead for CommittedView<'_> {
         limit: usize,
     ) -> Result<KvPairs, StoreError> {
         self.src().scan_range(cf::NV, start, end, limit)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn count(s: &Storage, cf_name: &str) -> usize {
+        let src = Src::Db(&s.db);
+        let mut it = src.raw_iter(cf_name).unwrap();
+        it.seek_to_first();
+        let mut n = 0;
+        while it.valid() {
+            n += 1;
+            it.next();
+        }
+        n
+    }
+
+    fn write(s: &mut Storage, version: u64, keys: u32) {
+        let mut c = Changes::default();
+        for i in 0..keys {
+            c.state.insert(
+                format!("k/{i}").into_bytes(),
+                Some(version.to_be_bytes().to_vec()),
+            );
+        }
+        s.prepare(version, c).unwrap();
+        s.commit().unwrap();
+    }
+
+    #[test]
+    fn should_round_trip_stale_lists_and_refuse_truncated_ones() {
+        let mut lists = BTreeMap::new();
+        push_stale(&mut lists, 7, STALE_NODES, b"abc").unwrap();
+        push_stale(&mut lists, 7, STALE_NODES, b"").unwrap();
+        push_stale(&mut lists, 7, STALE_NODES, &[9; 300]).unwrap();
+        let list = &lists[&(7, STALE_NODES)];
+        let keys = stale_list(list).unwrap();
+        assert_eq!(keys, vec![&b"abc"[..], &b""[..], &[9u8; 300][..]]);
+        assert!(stale_list(&list[..list.len() - 1]).is_err());
+        assert!(stale_list(&[0]).is_err());
+        assert!(push_stale(&mut lists, 7, STALE_NODES, &vec![0; 70_000]).is_err());
+    }
+
+    #[test]
+    fn should_delete_what_pruned_versions_alone_needed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Storage::open(dir.path(), StorageConfig { keep_recent: 3 }).unwrap();
+        for v in 0..5 {
+            write(&mut s, v, 40);
+        }
+        let (nodes, values) = (count(&s, cf::JMT_NODE), count(&s, cf::JMT_VALUE));
+        for v in 5..30 {
+            write(&mut s, v, 40);
+        }
+        // Same keys rewritten each version: what is kept stays the same size.
+        assert_eq!(count(&s, cf::JMT_NODE), nodes);
+        assert_eq!(count(&s, cf::JMT_VALUE), values);
+        assert_eq!(values, 40 * 3);
+        // Versions 27..=29 kept: the lists of what became stale at 28 and 29
+        // (needed to read 27 and 28) wait, one per kind.
+        assert_eq!(count(&s, cf::STALE), 2 * 2);
+        // New keys write their preimages once.
+        assert_eq!(count(&s, cf::PREIMAGE), 40);
+    }
+
+    #[test]
+    fn should_prune_stale_entries_in_the_earlier_one_per_key_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Storage::open(dir.path(), StorageConfig { keep_recent: 2 }).unwrap();
+        write(&mut s, 0, 1);
+        // As an earlier gpuchaind recorded a stale value: one entry each.
+        let old = value_key(&KeyHash([5; 32]), 0);
+        let mut stale_key = 1u64.to_be_bytes().to_vec();
+        stale_key.push(STALE_VALUE);
+        stale_key.extend(&old);
+        let db = s.db.clone();
+        db.put_cf(handle(&db, cf::JMT_VALUE).unwrap(), &old, [1])
+            .unwrap();
+        db.put_cf(handle(&db, cf::STALE).unwrap(), &stale_key, [])
+            .unwrap();
+        write(&mut s, 1, 1);
+        assert!(Src::Db(&db).get(cf::JMT_VALUE, &old).unwrap().is_some());
+        write(&mut s, 2, 1);
+        write(&mut s, 3, 1);
+        assert!(Src::Db(&db).get(cf::JMT_VALUE, &old).unwrap().is_none());
+        assert!(Src::Db(&db).get(cf::STALE, &stale_key).unwrap().is_none());
     }
 }
