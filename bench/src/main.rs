@@ -16,6 +16,10 @@ mod challenge;
 mod market;
 mod txgen;
 
+// gpuchaind's allocator, so the figures are the node's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 
 use anyhow::{bail, Result};

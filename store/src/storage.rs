@@ -270,6 +270,9 @@ pub struct Storage {
     db: std::sync::Arc<DB>,
     config: StorageConfig,
     pending: Vec<PendingVersion>,
+    /// The height of the last commit, whose pruning is done by the next
+    /// prepare on the core its tree update leaves idle.
+    prune_due: Option<u64>,
 }
 
 impl Storage {
@@ -285,6 +288,7 @@ impl Storage {
             db: std::sync::Arc::new(db),
             config,
             pending: Vec::new(),
+            prune_due: None,
         })
     }
 
@@ -349,14 +353,21 @@ impl Storage {
             pending: &self.pending,
         };
         let keep = self.config.keep_recent > 0;
-        // The versions the writes supersede (for pruning) are looked up on
-        // another core while this one updates the tree; both only read.
-        let (superseded, tree_update) = std::thread::scope(|s| {
-            let lookups = s.spawn(|| superseded_versions(&view, version, &hashed, keep));
+        let prune_due = self.prune_due.take();
+        let this = &*self;
+        // While this core updates the tree, another looks up the versions
+        // the writes supersede and prunes what the last commit made
+        // unreadable (neither touches what the tree update reads).
+        let (helper, tree_update) = std::thread::scope(|s| {
+            let helper = s.spawn(|| {
+                let superseded = superseded_versions(&view, version, &hashed, keep)?;
+                prune_due.map(|h| this.prune(h)).transpose()?;
+                Ok::<_, StoreError>(superseded)
+            });
             let tree_update = update_tree(&view, version, &hashed);
-            (lookups.join(), tree_update)
+            (helper.join(), tree_update)
         });
-        let superseded = superseded
+        let superseded = helper
             .map_err(|_| StoreError::Corrupt("superseded-value lookup panicked".into()))??;
         let (root, batch) = tree_update?;
         let mut stale_values = Vec::new();
@@ -385,8 +396,9 @@ impl Storage {
         Ok(root.0)
     }
 
-    /// Writes every prepared version in one atomic, synced batch, then prunes
-    /// versions older than `keep_recent`.
+    /// Writes every prepared version in one atomic, synced batch. Versions
+    /// older than `keep_recent` are pruned by the next [`Storage::prepare`]
+    /// (or, after a restart, the first prepare after a commit).
     pub fn commit(&mut self) -> Result<(), StoreError> {
         let Some(last) = self.pending.last() else {
             return Ok(());
@@ -447,11 +459,12 @@ impl Storage {
         wo.set_sync(true);
         db.write_opt(b, &wo)?;
         self.pending.clear();
-        self.prune(height)
+        self.prune_due = Some(height);
+        Ok(())
     }
 
     /// Deletes tree nodes and values that no kept version needs. Safe to
-    /// repeat: a crash before it finishes leaves work for the next commit.
+    /// repeat: a crash before it finishes leaves the work to the next prune.
     fn prune(&self, height: u64) -> Result<(), StoreError> {
         let keep = self.config.keep_recent;
         if keep == 0 || height.saturating_add(1) <= keep {
@@ -728,10 +741,13 @@ mod tests {
         // Same keys rewritten each version: what is kept stays the same size.
         assert_eq!(count(&s, cf::JMT_NODE), nodes);
         assert_eq!(count(&s, cf::JMT_VALUE), values);
-        assert_eq!(values, 40 * 3);
-        // Versions 27..=29 kept: the lists of what became stale at 28 and 29
-        // (needed to read 27 and 28) wait, one per kind.
-        assert_eq!(count(&s, cf::STALE), 2 * 2);
+        // Committed through 29, pruned as of 28 (the next prepare prunes
+        // for 29): versions 26..=29 readable.
+        assert_eq!(values, 40 * 4);
+        // The lists of what became stale at 27, 28 and 29 wait, one per kind.
+        assert_eq!(count(&s, cf::STALE), 2 * 3);
+        write(&mut s, 30, 40);
+        assert_eq!(count(&s, cf::JMT_VALUE), values);
         // New keys write their preimages once.
         assert_eq!(count(&s, cf::PREIMAGE), 40);
     }
@@ -754,6 +770,8 @@ mod tests {
         write(&mut s, 1, 1);
         assert!(Src::Db(&db).get(cf::JMT_VALUE, &old).unwrap().is_some());
         write(&mut s, 2, 1);
+        assert!(Src::Db(&db).get(cf::JMT_VALUE, &old).unwrap().is_some());
+        // Pruned by the prepare after the commit of 2 (earliest 1).
         write(&mut s, 3, 1);
         assert!(Src::Db(&db).get(cf::JMT_VALUE, &old).unwrap().is_none());
         assert!(Src::Db(&db).get(cf::STALE, &stale_key).unwrap().is_none());

@@ -136,6 +136,9 @@ fn should_prune_versions_older_than_keep_recent() {
             .unwrap();
         s.commit().unwrap();
     }
+    // What the commit of 10 left unreadable is pruned by the next prepare.
+    assert_eq!(s.reader().view().earliest_height().unwrap(), 7);
+    s.prepare(11, changes(&[("other", Some("o"))])).unwrap();
     let reader = s.reader();
     let view = reader.view();
     assert_eq!(view.earliest_height().unwrap(), 8);

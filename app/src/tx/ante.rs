@@ -204,6 +204,10 @@ fn verify_signature(
     signer: SignerData<'_>,
     sig: &[u8],
 ) -> AppResult<()> {
+    // The same sign bytes the pre-check verified the same signature over.
+    if tx.verified.iter().any(|v| v.is_for(i, key, &signer)) {
+        return Ok(());
+    }
     let (mode, bytes) = sign_bytes(env.router, tx, i, signer)?;
     let digest = sig_cache::digest(&bytes);
     let entry = sig_cache::entry(key, &digest, sig);

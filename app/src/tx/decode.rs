@@ -6,6 +6,7 @@ use gpuchain_types::{Address, AppError, AppResult};
 use prost::Message;
 use sha2::{Digest, Sha256};
 
+use super::amino::SignerData;
 use crate::router::Router;
 
 /// A Msg of a tx: its type URL, bytes, and the signers its module named.
@@ -32,6 +33,33 @@ pub struct DecodedTx {
     /// the parallel pre-check ([`super::preverify`]); the ante checks skip
     /// decompressing them again. Empty when decoded on the spot.
     pub valid_keys: Vec<[u8; 33]>,
+    /// Signatures the pre-check verified, with what it built the sign bytes
+    /// from: the ante checks, finding the same inputs, skip rebuilding and
+    /// hashing the bytes. Empty when decoded on the spot.
+    pub(crate) verified: Vec<Verified>,
+}
+
+/// Signer `index`'s signature verified over the sign bytes built from
+/// these inputs (the tx's own bytes being fixed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Verified {
+    pub index: usize,
+    pub key: [u8; 33],
+    pub chain_id: String,
+    pub account_number: u64,
+    pub sequence: u64,
+}
+
+impl Verified {
+    /// Whether signer `index` signing with `key` as `signer` has the sign
+    /// bytes this entry was verified over.
+    pub fn is_for(&self, index: usize, key: &[u8; 33], signer: &SignerData<'_>) -> bool {
+        self.index == index
+            && self.key == *key
+            && self.chain_id == signer.chain_id
+            && self.account_number == signer.account_number
+            && self.sequence == signer.sequence
+    }
 }
 
 fn require_canonical(what: &str, bytes: &[u8], msg: &impl Message) -> AppResult<()> {
@@ -141,5 +169,6 @@ pub fn decode_tx(
         hash: Sha256::digest(tx_bytes).into(),
         len: tx_bytes.len(),
         valid_keys: Vec::new(),
+        verified: Vec::new(),
     })
 }

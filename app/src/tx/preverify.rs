@@ -13,7 +13,7 @@ use gpuchain_store::StateRead;
 
 use super::amino::SignerData;
 use super::ante::sign_bytes;
-use super::decode::{decode_tx, DecodedTx};
+use super::decode::{decode_tx, DecodedTx, Verified};
 use super::sig_cache::{digest, entry, SigCache};
 use super::signature::{decode_pubkey_point, verify_secp256k1_digest};
 use crate::router::Router;
@@ -105,8 +105,15 @@ fn verify_one<S: StateRead>(
         let sig = &tx.raw.signatures[i];
         let d = digest(&bytes);
         let e = entry(&key, &d, sig);
-        if !cache.contains(&e) && verify_secp256k1_digest(&point, &d, sig) {
+        if cache.contains(&e) || verify_secp256k1_digest(&point, &d, sig) {
             cache.insert(e);
+            tx.verified.push(Verified {
+                index: i,
+                key,
+                chain_id: chain_id.to_string(),
+                account_number: acc.account_number,
+                sequence: info.sequence,
+            });
         }
     }
     Some(tx)
@@ -208,5 +215,36 @@ mod tests {
         let decoded = preverify(&router, &EmptyState, "c", &txs, 1 << 20, &cache);
         assert_eq!(decoded.len(), txs.len());
         assert!(decoded.iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn should_match_a_verified_signature_only_on_the_same_sign_inputs() {
+        let v = Verified {
+            index: 1,
+            key: [2; 33],
+            chain_id: "c".into(),
+            account_number: 7,
+            sequence: 3,
+        };
+        let signer = SignerData {
+            chain_id: "c",
+            account_number: 7,
+            sequence: 3,
+        };
+        assert!(v.is_for(1, &[2; 33], &signer));
+        assert!(!v.is_for(0, &[2; 33], &signer));
+        assert!(!v.is_for(1, &[3; 33], &signer));
+        let other = |f: fn(&mut SignerData<'static>)| {
+            let mut s = SignerData {
+                chain_id: "c",
+                account_number: 7,
+                sequence: 3,
+            };
+            f(&mut s);
+            v.is_for(1, &[2; 33], &s)
+        };
+        assert!(!other(|s| s.chain_id = "d"));
+        assert!(!other(|s| s.account_number = 8));
+        assert!(!other(|s| s.sequence = 4));
     }
 }
