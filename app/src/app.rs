@@ -193,6 +193,37 @@ impl App {
         outcome
     }
 
+    /// CheckTx of several txs in order, as CometBFT pipelines them on the
+    /// mempool connection: they run one by one on this thread while the
+    /// other cores decode them and verify signatures from the end of the
+    /// batch. Results are those of checking them one by one.
+    pub fn check_txs(&mut self, txs: &[Vec<u8>]) -> AppResult<Vec<TxOutcome>> {
+        let ctx = match self.check_ctx.take() {
+            Some(c) => c,
+            None => self.load_check_ctx()?,
+        };
+        let env = TxEnv {
+            router: &self.router,
+            sig_cache: Some(&self.sig_cache),
+            ctx: &ctx,
+            min_gas_prices: &self.config.min_gas_prices,
+            max_tx_bytes: self.config.max_tx_bytes,
+        };
+        let changes = std::mem::take(&mut self.check_changes);
+        let mut layer = Delta::with_changes(&self.storage, changes);
+        let outcomes = execute_in_order(
+            &env,
+            &self.storage,
+            &self.sig_cache,
+            &mut layer,
+            txs,
+            ExecMode::Check,
+        );
+        self.check_changes = layer.into_changes();
+        self.check_ctx = Some(ctx);
+        Ok(outcomes)
+    }
+
     fn check_tx_in(&mut self, ctx: &BlockContext, tx: &[u8]) -> AppResult<TxOutcome> {
         let env = TxEnv {
             router: &self.router,
@@ -246,24 +277,13 @@ impl App {
                 c.begin_block(&mut block, &ctx)?;
             }
             let mut events = block.take_events();
-            let mut tx_results: Vec<TxOutcome> = Vec::with_capacity(txs.len());
-            // Signatures are verified on the other cores while the txs run.
-            crate::tx::preverify::preverify_while(
-                &self.router,
+            let tx_results = execute_in_order(
+                &env,
                 &self.storage,
-                &ctx.chain_id,
-                txs,
-                self.config.max_tx_bytes,
                 &self.sig_cache,
-                |tx, decoded| {
-                    tx_results.push(execute_decoded(
-                        &env,
-                        &mut block,
-                        tx,
-                        decoded,
-                        ExecMode::Deliver,
-                    ))
-                },
+                &mut block,
+                txs,
+                ExecMode::Deliver,
             );
             for c in self.router.components() {
                 c.end_block(&mut block, &ctx)?;
@@ -295,4 +315,27 @@ impl App {
         self.check_ctx = None;
         Ok(self.storage.committed_height()?)
     }
+}
+
+/// Runs `txs` in order on `layer` while the other cores decode them and
+/// verify their signatures into `sig_cache`.
+fn execute_in_order(
+    env: &TxEnv<'_>,
+    storage: &Storage,
+    sig_cache: &SigCache,
+    layer: &mut Delta<'_>,
+    txs: &[Vec<u8>],
+    mode: ExecMode,
+) -> Vec<TxOutcome> {
+    let mut outcomes = Vec::with_capacity(txs.len());
+    crate::tx::preverify::preverify_while(
+        env.router,
+        storage,
+        &env.ctx.chain_id,
+        txs,
+        env.max_tx_bytes,
+        sig_cache,
+        |tx, decoded| outcomes.push(execute_decoded(env, layer, tx, decoded, mode)),
+    );
+    outcomes
 }

@@ -44,7 +44,7 @@ impl Handler {
 
     /// Handles requests read together from one connection, in order. When
     /// several are CheckTx (CometBFT pipelines them), their signatures are
-    /// verified in parallel first.
+    /// verified on the other cores while they are checked in order.
     pub fn handle_batch(&self, reqs: Vec<Request>) -> Vec<Response> {
         let txs: Vec<Vec<u8>> = reqs
             .iter()
@@ -53,6 +53,38 @@ impl Handler {
                 _ => None,
             })
             .collect();
+        // The mempool connection's batches: CheckTx with Flush or Echo,
+        // which touch no state, so answering those after checking the txs
+        // changes nothing.
+        let mempool_only = reqs.iter().all(|r| {
+            matches!(
+                r.value,
+                Some(
+                    request::Value::CheckTx(_) | request::Value::Flush(_) | request::Value::Echo(_)
+                )
+            )
+        });
+        if txs.len() > 1 && mempool_only {
+            match self.app().check_txs(&txs) {
+                Ok(outcomes) => {
+                    let mut outcomes = outcomes.into_iter();
+                    return reqs
+                        .into_iter()
+                        .map(
+                            |r| match is_check_tx(&r).then(|| outcomes.next()).flatten() {
+                                Some(o) => Response {
+                                    value: Some(response::Value::CheckTx(
+                                        convert::check_tx_response(o),
+                                    )),
+                                },
+                                None => self.handle(r),
+                            },
+                        )
+                        .collect();
+                }
+                Err(e) => tracing::warn!(%e, "pipelined CheckTx skipped"),
+            }
+        }
         if txs.len() > 1 {
             if let Err(e) = self.app().preverify_txs(&txs) {
                 tracing::warn!(%e, "signature pre-check skipped");
@@ -205,4 +237,8 @@ impl Handler {
             },
         }
     }
+}
+
+fn is_check_tx(r: &Request) -> bool {
+    matches!(r.value, Some(request::Value::CheckTx(_)))
 }
