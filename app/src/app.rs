@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gpuchain_store::{Changes, Delta, StateRead, StateWrite, Storage};
+use gpuchain_store::{Changes, Delta, ReadCache, StateRead, StateWrite, Storage};
 use gpuchain_types::{AppError, AppResult, BlockContext};
 use sha2::{Digest, Sha256};
 
@@ -210,10 +210,12 @@ impl App {
             max_tx_bytes: self.config.max_tx_bytes,
         };
         let changes = std::mem::take(&mut self.check_changes);
-        let mut layer = Delta::with_changes(&self.storage, changes);
+        // The accounts the pre-check reads are read again by the checks.
+        let reads = ReadCache::new(&self.storage);
+        let mut layer = Delta::with_changes(&reads, changes);
         let outcomes = execute_in_order(
             &env,
-            &self.storage,
+            &reads,
             &self.sig_cache,
             &mut layer,
             txs,
@@ -272,14 +274,16 @@ impl App {
             max_tx_bytes: self.config.max_tx_bytes,
         };
         let (changes, tx_results, events) = {
-            let mut block = Delta::new(&self.storage);
+            // The accounts the pre-check reads are read again by the txs.
+            let reads = ReadCache::new(&self.storage);
+            let mut block = Delta::new(&reads);
             for c in self.router.components() {
                 c.begin_block(&mut block, &ctx)?;
             }
             let mut events = block.take_events();
             let tx_results = execute_in_order(
                 &env,
-                &self.storage,
+                &reads,
                 &self.sig_cache,
                 &mut block,
                 txs,
@@ -319,9 +323,9 @@ impl App {
 
 /// Runs `txs` in order on `layer` while the other cores decode them and
 /// verify their signatures into `sig_cache`.
-fn execute_in_order(
+fn execute_in_order<S: StateRead + Sync>(
     env: &TxEnv<'_>,
-    storage: &Storage,
+    storage: &S,
     sig_cache: &SigCache,
     layer: &mut Delta<'_>,
     txs: &[Vec<u8>],
