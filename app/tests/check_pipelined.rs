@@ -54,3 +54,79 @@ fn bob_account_number() -> u64 {
         .expect("bob has an account")
         .account_number
 }
+
+/// What the ABCI server does with the requests it reads together: a
+/// mempool batch is checked pipelined, anything else one by one; either way
+/// every request is answered in order.
+#[test]
+fn should_answer_every_request_of_a_batch_in_order() {
+    use std::sync::Arc;
+
+    use gpuchain_app::abci::Handler;
+    use tendermint_proto::abci::{request, response, Request, RequestEcho, RequestFlush};
+
+    let (alice, bob) = (alice(), bob());
+    let TestChain {
+        app, queries, dir, ..
+    } = TestChain::new();
+    let handler = Handler::new(app, Arc::new(queries));
+    let check = |tx: Vec<u8>| Request {
+        value: Some(request::Value::CheckTx(
+            tendermint_proto::abci::RequestCheckTx {
+                tx: tx.into(),
+                ..Default::default()
+            },
+        )),
+    };
+    let flush = || Request {
+        value: Some(request::Value::Flush(RequestFlush {})),
+    };
+    let echo = Request {
+        value: Some(request::Value::Echo(RequestEcho {
+            message: "hi".into(),
+        })),
+    };
+    let info = Request {
+        value: Some(request::Value::Info(Default::default())),
+    };
+    let code = |r: &response::Value| match r {
+        response::Value::CheckTx(c) => c.code,
+        other => panic!("not a CheckTx response: {other:?}"),
+    };
+    let answers = |reqs: Vec<Request>| -> Vec<response::Value> {
+        handler
+            .handle_batch(reqs)
+            .into_iter()
+            .map(|r| r.value.expect("a response"))
+            .collect()
+    };
+
+    // Mempool-only: checked pipelined.
+    let out = answers(vec![
+        check(send(&alice, &bob, 0)),
+        check(send(&alice, &bob, 1)),
+        flush(),
+        check(vec![0xff]),
+        echo,
+    ]);
+    assert_eq!(out.len(), 5);
+    assert_eq!(code(&out[0]), 0);
+    assert_eq!(code(&out[1]), 0);
+    assert!(matches!(out[2], response::Value::Flush(_)));
+    assert_eq!(code(&out[3]), 2);
+    assert!(matches!(&out[4], response::Value::Echo(e) if e.message == "hi"));
+
+    // With another request among them: one by one, the mempool state kept.
+    let out = answers(vec![
+        check(send(&alice, &bob, 2)),
+        info,
+        check(send(&alice, &bob, 2)),
+        flush(),
+    ]);
+    assert_eq!(code(&out[0]), 0);
+    assert!(matches!(out[1], response::Value::Info(_)));
+    assert_eq!(code(&out[2]), 32);
+    assert!(matches!(out[3], response::Value::Flush(_)));
+    drop(handler);
+    drop(dir);
+}

@@ -65,7 +65,10 @@ impl Handler {
             )
         });
         if txs.len() > 1 && mempool_only {
-            match self.app().check_txs(&txs) {
+            // Its own statement: the app's lock is released before the
+            // other requests are handled (they may take it).
+            let checked = self.app().check_txs(&txs);
+            match checked {
                 Ok(outcomes) => {
                     let mut outcomes = outcomes.into_iter();
                     return reqs
