@@ -1,17 +1,14 @@
 //! The consensus and mempool side of the application. CometBFT's consensus
 //! and mempool connections share one `App` behind a lock; queries do not.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use gpuchain_store::{Changes, Delta, ReadCache, StateRead, StateWrite, Storage};
 use gpuchain_types::{AppError, AppResult, BlockContext};
-use sha2::{Digest, Sha256};
 
 use crate::block::{BlockOutcome, BlockTime};
 use crate::router::Router;
 use crate::state_key;
-use crate::tx::decode::DecodedTx;
 use crate::tx::fee::MinGasPrices;
 use crate::tx::sig_cache::SigCache;
 use crate::tx::{execute_decoded, ExecMode, TxEnv, TxOutcome};
@@ -47,9 +44,6 @@ pub struct App {
     /// The context CheckTx runs in (chain id, next height, last block time),
     /// read from the store once per commit instead of once per tx.
     check_ctx: Option<BlockContext>,
-    /// The txs of the last [`App::preverify_txs`] batch, decoded on every
-    /// core, by tx hash; each CheckTx takes its own instead of decoding again.
-    prechecked: BTreeMap<[u8; 32], DecodedTx>,
 }
 
 impl App {
@@ -61,7 +55,6 @@ impl App {
             check_changes: Changes::default(),
             sig_cache: SigCache::default(),
             check_ctx: None,
-            prechecked: BTreeMap::new(),
         }
     }
 
@@ -143,35 +136,6 @@ impl App {
         Ok(())
     }
 
-    /// Decodes txs about to be checked and verifies their signatures on
-    /// every core, so the CheckTx calls that follow (in order, under the
-    /// lock) neither decode again nor verify. The ABCI server calls this for
-    /// CheckTx requests that CometBFT pipelined; results are those of
-    /// checking one by one.
-    pub fn preverify_txs(&mut self, txs: &[Vec<u8>]) -> AppResult<()> {
-        let ctx = match self.check_ctx.take() {
-            Some(c) => c,
-            None => self.load_check_ctx()?,
-        };
-        let decoded = crate::tx::preverify::preverify(
-            &self.router,
-            &self.storage,
-            &ctx.chain_id,
-            txs,
-            self.config.max_tx_bytes,
-            &self.sig_cache,
-        );
-        self.check_ctx = Some(ctx);
-        // Only this batch is kept: memory stays bounded by one batch even
-        // when some of its txs are never checked.
-        self.prechecked = decoded
-            .into_iter()
-            .flatten()
-            .map(|tx| (tx.hash, tx))
-            .collect();
-        Ok(())
-    }
-
     fn load_check_ctx(&self) -> AppResult<BlockContext> {
         let time = self.last_block_time()?;
         Ok(BlockContext {
@@ -184,13 +148,10 @@ impl App {
     }
 
     pub fn check_tx(&mut self, tx: &[u8]) -> AppResult<TxOutcome> {
-        let ctx = match self.check_ctx.take() {
-            Some(c) => c,
-            None => self.load_check_ctx()?,
-        };
-        let outcome = self.check_tx_in(&ctx, tx);
-        self.check_ctx = Some(ctx);
-        outcome
+        let mut outcomes = self.check_txs(&[tx.to_vec()])?;
+        outcomes
+            .pop()
+            .ok_or_else(|| AppError::internal("CheckTx gave no result"))
     }
 
     /// CheckTx of several txs in order, as CometBFT pipelines them on the
@@ -224,27 +185,6 @@ impl App {
         self.check_changes = layer.into_changes();
         self.check_ctx = Some(ctx);
         Ok(outcomes)
-    }
-
-    fn check_tx_in(&mut self, ctx: &BlockContext, tx: &[u8]) -> AppResult<TxOutcome> {
-        let env = TxEnv {
-            router: &self.router,
-            sig_cache: Some(&self.sig_cache),
-            ctx,
-            min_gas_prices: &self.config.min_gas_prices,
-            max_tx_bytes: self.config.max_tx_bytes,
-        };
-        let decoded = if self.prechecked.is_empty() {
-            None
-        } else {
-            let hash: [u8; 32] = Sha256::digest(tx).into();
-            self.prechecked.remove(&hash)
-        };
-        let changes = std::mem::take(&mut self.check_changes);
-        let mut layer = Delta::with_changes(&self.storage, changes);
-        let outcome = execute_decoded(&env, &mut layer, tx, decoded, ExecMode::Check);
-        self.check_changes = layer.into_changes();
-        Ok(outcome)
     }
 
     /// FinalizeBlock: begin-block, every tx, end-block; prepares the version

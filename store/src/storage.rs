@@ -236,7 +236,7 @@ fn update_tree(
     let tree = Sha256Jmt::new(view);
     let puts: Option<Vec<(KeyHash, Vec<u8>)>> = hashed
         .iter()
-        .map(|(h, _, v)| v.clone().map(|v| (*h, v)))
+        .map(|(h, _, v)| v.as_ref().map(|v| (*h, v.clone())))
         .collect();
     // jmt's batch insert hashes each new node once instead of once per key
     // below it (about 3x faster), but takes no deletions and needs the
@@ -258,13 +258,13 @@ fn update_tree(
             Ok((root, batch))
         }
         _ => tree
-            .put_value_set(hashed.iter().map(|(h, _, v)| (*h, v.clone())), version)
+            .put_value_set(hashed.iter().map(|(h, _, v)| (*h, (*v).clone())), version)
             .map_err(tree_err),
     }
 }
 
 /// A write with its key's hash: (hash, key, value or deletion).
-type HashedWrite<'a> = (KeyHash, &'a Vec<u8>, Option<Vec<u8>>);
+type HashedWrite<'a> = (KeyHash, &'a Vec<u8>, &'a Option<Vec<u8>>);
 
 pub struct Storage {
     db: std::sync::Arc<DB>,
@@ -346,7 +346,7 @@ impl Storage {
         let Changes { state, nv, .. } = changes;
         let hashed: Vec<HashedWrite<'_>> = state
             .iter()
-            .map(|(k, v)| (KeyHash::with::<Sha256>(k), k, v.clone()))
+            .map(|(k, v)| (KeyHash::with::<Sha256>(k), k, v))
             .collect();
         let view = TreeView {
             src: Src::Db(&self.db),

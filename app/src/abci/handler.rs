@@ -43,8 +43,9 @@ impl Handler {
     }
 
     /// Handles requests read together from one connection, in order. When
-    /// several are CheckTx (CometBFT pipelines them), their signatures are
-    /// verified on the other cores while they are checked in order.
+    /// several are CheckTx (CometBFT pipelines them on the mempool
+    /// connection), their signatures are verified on the other cores while
+    /// they are checked in order.
     pub fn handle_batch(&self, reqs: Vec<Request>) -> Vec<Response> {
         let txs: Vec<Vec<u8>> = reqs
             .iter()
@@ -86,11 +87,6 @@ impl Handler {
                         .collect();
                 }
                 Err(e) => tracing::warn!(%e, "pipelined CheckTx skipped"),
-            }
-        }
-        if txs.len() > 1 {
-            if let Err(e) = self.app().preverify_txs(&txs) {
-                tracing::warn!(%e, "signature pre-check skipped");
             }
         }
         reqs.into_iter().map(|r| self.handle(r)).collect()

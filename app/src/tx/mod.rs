@@ -87,7 +87,7 @@ pub fn execute_tx(
 
 /// [`execute_tx`] with the tx possibly decoded already: `decoded` must be
 /// what `decode_tx` (simulate off) returned for `tx_bytes`, as
-/// [`preverify::preverify`] hands back; `None` decodes here.
+/// [`preverify::preverify_while`] hands over; `None` decodes here.
 pub fn execute_decoded(
     env: &TxEnv<'_>,
     state: &mut Delta<'_>,

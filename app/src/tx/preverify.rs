@@ -1,6 +1,7 @@
-//! Decoding txs and verifying their signatures on every core before the txs
-//! run in order. What this fills (the signature cache, and the decoded txs it
-//! hands back) is only ever what running the tx alone would compute:
+//! Decoding txs and verifying their signatures on the other cores while the
+//! txs run in order (FinalizeBlock, and CheckTx of a pipelined batch). What
+//! this fills (the signature cache, and the decoded txs it hands over) is
+//! only ever what running the tx alone would compute:
 //! execution still checks every rule in order and verifies any signature the
 //! cache does not hold, so the results are those of sequential execution
 //! whatever the thread count.
@@ -17,56 +18,6 @@ use super::decode::{decode_tx, DecodedTx, Verified};
 use super::sig_cache::{digest, entry, SigCache};
 use super::signature::{decode_pubkey_point, verify_secp256k1_digest};
 use crate::router::Router;
-
-/// Decodes `txs` (as `decode_tx` without simulate does) and verifies their
-/// signatures into `cache`, spread over every core. Returns each tx decoded,
-/// `None` where decoding failed (execution decodes it again and reports the
-/// error) or where there is only one core to run on.
-pub fn preverify<S: StateRead + Sync>(
-    router: &Router,
-    state: &S,
-    chain_id: &str,
-    txs: &[Vec<u8>],
-    max_tx_bytes: usize,
-    cache: &SigCache,
-) -> Vec<Option<DecodedTx>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || txs.len() < 2 {
-        return txs.iter().map(|_| None).collect();
-    }
-    // Each thread takes the next tx from a shared counter rather than a
-    // fixed share: with cores shared by other work, fixed shares leave the
-    // threads that finish first idle while the last one catches up.
-    let next = AtomicUsize::new(0);
-    let work = || -> Vec<(usize, Option<DecodedTx>)> {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(tx) = txs.get(i) else {
-                return done;
-            };
-            done.push((
-                i,
-                verify_one(router, state, chain_id, tx, max_tx_bytes, cache),
-            ));
-        }
-    };
-    let mut out: Vec<Option<DecodedTx>> = txs.iter().map(|_| None).collect();
-    std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..threads.min(txs.len())).map(|_| s.spawn(work)).collect();
-        // The calling thread works too rather than wait.
-        let mine = work();
-        // A helper that panicked leaves its txs undecoded: execution decodes
-        // them and verifies what the cache lacks.
-        let theirs = helpers.into_iter().filter_map(|h| h.join().ok());
-        for (i, tx) in theirs.flatten().chain(mine) {
-            if let Some(slot) = out.get_mut(i) {
-                *slot = tx;
-            }
-        }
-    });
-    out
-}
 
 fn verify_one<S: StateRead>(
     router: &Router,
@@ -212,9 +163,6 @@ mod tests {
             seen.push(tx.to_vec());
         });
         assert_eq!(seen, txs);
-        let decoded = preverify(&router, &EmptyState, "c", &txs, 1 << 20, &cache);
-        assert_eq!(decoded.len(), txs.len());
-        assert!(decoded.iter().all(Option::is_none));
     }
 
     #[test]
