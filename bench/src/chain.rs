@@ -21,7 +21,13 @@ impl Chain {
         let dir = tempfile::tempdir()?;
         // Few versions kept, so the timed blocks also prune (as a node does
         // every block once past its first `keep_recent`).
-        let storage = Storage::open(dir.path(), StorageConfig { keep_recent: 2 })?;
+        let storage = Storage::open(
+            dir.path(),
+            StorageConfig {
+                keep_recent: 2,
+                ..Default::default()
+            },
+        )?;
         let mut app = App::new(
             Arc::new(Router::standard()),
             storage,
@@ -72,6 +78,8 @@ impl Chain {
         // Genesis is written to disk with the first block's commit: do that
         // before anything is timed.
         chain.block(1, &[])?;
+        // Steady state: a node writes genesis once, not during every block.
+        chain.app.storage().wait_for_background_work()?;
         Ok(chain)
     }
 

@@ -122,12 +122,14 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64) -> Result<()> {
     }
     let secs = start.elapsed().as_secs_f64();
     let rate = senders as f64 / secs;
+    let (values, nodes) = chain.app.storage().cache_used();
     println!(
         "{}",
         json!({"bench": "finalize_commit_bank_send", "accounts": accounts, "blocks": blocks,
                "block_txs": block_txs, "tx_per_s": rate.round(),
                "us_per_tx": (secs / senders as f64 * 1e6 * 10.0).round() / 10.0,
-               "bound": 20000, "ratio": (rate / 20000.0 * 1000.0).round() / 1000.0})
+               "bound": 20000, "ratio": (rate / 20000.0 * 1000.0).round() / 1000.0,
+               "state_cache_mb": {"values": values >> 20, "nodes": nodes >> 20}})
     );
     Ok(())
 }

@@ -243,7 +243,13 @@ impl Market {
             .map_err(|e| anyhow!("{e}"))?;
         build(&comp, &mut state)?;
         let dir = tempfile::tempdir()?;
-        let mut storage = Storage::open(dir.path(), StorageConfig { keep_recent: 10 })?;
+        let mut storage = Storage::open(
+            dir.path(),
+            StorageConfig {
+                keep_recent: 10,
+                ..Default::default()
+            },
+        )?;
         storage.prepare(1, state.into_changes())?;
         storage.commit()?;
         Ok(Self {
@@ -282,7 +288,13 @@ impl Market {
                 db.compact_range_cf_opt(cf, None::<&[u8]>, None::<&[u8]>, &copts);
             }
         }
-        let storage = Storage::open(_dir.path(), StorageConfig { keep_recent: 10 })?;
+        let storage = Storage::open(
+            _dir.path(),
+            StorageConfig {
+                keep_recent: 10,
+                ..Default::default()
+            },
+        )?;
         Ok(Self {
             comp,
             registry,

@@ -42,6 +42,10 @@ pub struct AppToml {
     /// Check module invariants every N blocks (0 = never); a broken
     /// invariant stops the node.
     pub inv_check_period: u64,
+    /// Memory (MiB) for committed state kept across blocks: recently read or
+    /// written values and Merkle tree nodes (like the Cosmos SDK's
+    /// inter-block and IAVL caches). 0 reads everything from RocksDB.
+    pub state_cache_mb: u64,
     pub pruning: Pruning,
     /// The REST (LCD) API server, `[api]`.
     pub api: Api,
@@ -100,6 +104,7 @@ impl Default for AppToml {
             abci_address: "tcp://127.0.0.1:26658".into(),
             max_tx_bytes: 1024 * 1024,
             inv_check_period: 0,
+            state_cache_mb: 1024,
             pruning: Pruning::default(),
             api: Api::default(),
         }

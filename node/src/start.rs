@@ -108,6 +108,7 @@ pub fn run(cli: &Cli, a: &StartArgs) -> Result<()> {
         &db_path,
         StorageConfig {
             keep_recent: app_toml.pruning.keep_recent,
+            cache_bytes: app_toml.state_cache_mb.saturating_mul(1 << 20),
         },
     )
     .with_context(|| format!("opening state at {}", db_path.display()))?;

@@ -12,6 +12,7 @@ pub mod component;
 mod delta;
 mod error;
 mod gas;
+mod hot_cache;
 mod nv_index;
 mod read_cache;
 mod state;

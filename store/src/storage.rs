@@ -15,8 +15,9 @@ use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
 use sha2::Sha256;
 
 use crate::delta::{merge_prefix, range_through, Changes, WriteSet};
+use crate::hot_cache::HotCache;
 use crate::state::{KvPair, KvPairs, StateRead};
-use crate::tree::{encode_value, value_key, PendingVersion, TreeView};
+use crate::tree::{encode_exact, encode_value, value_key, PendingVersion, TreeView};
 use crate::StoreError;
 
 pub(crate) mod cf {
@@ -80,11 +81,17 @@ fn stale_list(mut list: &[u8]) -> Result<Vec<&[u8]>, StoreError> {
 pub struct StorageConfig {
     /// Versions kept for queries at past heights; 0 keeps all (archive node).
     pub keep_recent: u64,
+    /// Memory for committed values and tree nodes kept across blocks
+    /// ([`HotCache`]); 0 reads everything from RocksDB.
+    pub cache_bytes: u64,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        Self { keep_recent: 100 }
+        Self {
+            keep_recent: 100,
+            cache_bytes: 1 << 30,
+        }
     }
 }
 
@@ -222,7 +229,7 @@ fn superseded_versions(
     let before = version.saturating_sub(1);
     hashed
         .iter()
-        .map(|(h, _, _)| view.latest_value_version(before, h).map_err(tree_err))
+        .map(|(h, k, _)| view.latest_value_version(before, h, k).map_err(tree_err))
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
@@ -269,6 +276,7 @@ type HashedWrite<'a> = (KeyHash, &'a Vec<u8>, &'a Option<Vec<u8>>);
 pub struct Storage {
     db: std::sync::Arc<DB>,
     config: StorageConfig,
+    cache: HotCache,
     pending: Vec<PendingVersion>,
     /// The height of the last commit, whose pruning is done by the next
     /// prepare on the core its tree update leaves idle.
@@ -286,6 +294,7 @@ impl Storage {
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
         Ok(Self {
             db: std::sync::Arc::new(db),
+            cache: HotCache::new(config.cache_bytes),
             config,
             pending: Vec::new(),
             prune_due: None,
@@ -297,6 +306,21 @@ impl Storage {
         StorageReader {
             db: self.db.clone(),
         }
+    }
+
+    /// Flushes RocksDB's memtables and waits until its compactions are
+    /// done, so that what follows does not share the cores with them (a
+    /// large genesis, e.g. a benchmark's million accounts, is written to
+    /// disk in the background for a long while otherwise).
+    pub fn wait_for_background_work(&self) -> Result<(), StoreError> {
+        let mut opts = rocksdb::WaitForCompactOptions::default();
+        opts.set_flush(true);
+        Ok(self.db.wait_for_compact(&opts)?)
+    }
+
+    /// Bytes the state cache holds now: (values, tree nodes).
+    pub fn cache_used(&self) -> (u64, u64) {
+        self.cache.used()
     }
 
     /// The last committed height (0 before the first commit).
@@ -351,6 +375,7 @@ impl Storage {
         let view = TreeView {
             src: Src::Db(&self.db),
             pending: &self.pending,
+            cache: Some(&self.cache),
         };
         let keep = self.config.keep_recent > 0;
         let prune_due = self.prune_due.take();
@@ -396,7 +421,8 @@ impl Storage {
         Ok(root.0)
     }
 
-    /// Writes every prepared version in one atomic, synced batch. Versions
+    /// Writes every prepared version in one atomic, synced batch, and puts
+    /// what it wrote into the cache. Versions
     /// older than `keep_recent` are pruned by the next [`Storage::prepare`]
     /// (or, after a restart, the first prepare after a commit).
     pub fn commit(&mut self) -> Result<(), StoreError> {
@@ -409,6 +435,7 @@ impl Storage {
         // What each version made stale, one list per version and kind rather
         // than an entry per node: tens of thousands fewer writes a block.
         let mut stale: BTreeMap<(u64, u8), Vec<u8>> = BTreeMap::new();
+        let mut new_nodes = Vec::new();
         for p in &self.pending {
             for (k, v) in &p.state {
                 match v {
@@ -423,9 +450,10 @@ impl Storage {
                 }
             }
             for (nk, node) in p.tree.node_batch.nodes() {
-                let key = borsh::to_vec(nk).map_err(|e| StoreError::Db(e.to_string()))?;
-                let val = borsh::to_vec(node).map_err(|e| StoreError::Db(e.to_string()))?;
-                b.put_cf(handle(db, cf::JMT_NODE)?, key, val);
+                let key = encode_exact(nk).map_err(|e| StoreError::Db(e.to_string()))?;
+                let val = encode_exact(node).map_err(|e| StoreError::Db(e.to_string()))?;
+                b.put_cf(handle(db, cf::JMT_NODE)?, &key, &val);
+                new_nodes.push((key, val));
             }
             for ((ver, kh), v) in p.tree.node_batch.values() {
                 b.put_cf(
@@ -440,7 +468,7 @@ impl Storage {
             if self.config.keep_recent > 0 {
                 for s in p.tree.stale_node_index_batch.iter() {
                     let key =
-                        borsh::to_vec(&s.node_key).map_err(|e| StoreError::Db(e.to_string()))?;
+                        encode_exact(&s.node_key).map_err(|e| StoreError::Db(e.to_string()))?;
                     push_stale(&mut stale, s.stale_since_version, STALE_NODES, &key)?;
                 }
                 for (kh, ver) in &p.stale_values {
@@ -457,8 +485,28 @@ impl Storage {
         b.put_cf(handle(db, cf::META)?, META_APP_HASH, root);
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
-        db.write_opt(b, &wo)?;
-        self.pending.clear();
+        let pending = std::mem::take(&mut self.pending);
+        let this = &*self;
+        let written = std::thread::scope(|s| {
+            // Later blocks read what this one wrote from memory: filled (and
+            // the versions dropped) while the write waits for the disk.
+            s.spawn(move || {
+                for p in pending {
+                    for (k, v) in p.state {
+                        this.cache.put_written(k, v, p.version);
+                    }
+                }
+                for (k, v) in new_nodes {
+                    this.cache.put_node(k, v);
+                }
+            });
+            this.db.write_opt(b, &wo)
+        });
+        if let Err(e) = written {
+            // Whether any of it reached the disk is unknown.
+            self.cache.clear();
+            return Err(e.into());
+        }
         self.prune_due = Some(height);
         Ok(())
     }
@@ -520,7 +568,12 @@ impl StateRead for Storage {
                 return Ok(v.clone());
             }
         }
-        Src::Db(&self.db).get(cf::STATE, key)
+        if let Some(v) = self.cache.value(key) {
+            return Ok(v);
+        }
+        let v = Src::Db(&self.db).get(cf::STATE, key)?;
+        self.cache.put_read(key.to_vec(), v.clone());
+        Ok(v)
     }
 
     fn prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError> {
@@ -621,6 +674,7 @@ impl CommittedView<'_> {
         let view = TreeView {
             src: self.src(),
             pending: &[],
+            cache: None,
         };
         Sha256Jmt::new(&view)
             .get(KeyHash::with::<Sha256>(key), height)
@@ -638,6 +692,7 @@ impl CommittedView<'_> {
         let view = TreeView {
             src: self.src(),
             pending: &[],
+            cache: None,
         };
         Sha256Jmt::new(&view)
             .get_with_ics23_proof(key.to_vec(), height)
@@ -650,6 +705,7 @@ impl CommittedView<'_> {
         let view = TreeView {
             src: self.src(),
             pending: &[],
+            cache: None,
         };
         Ok(Sha256Jmt::new(&view)
             .get_root_hash(height)
@@ -729,8 +785,22 @@ mod tests {
 
     #[test]
     fn should_delete_what_pruned_versions_alone_needed() {
+        // The versions superseded come from the cache when it has them.
+        for cache_bytes in [1 << 30, 2_000, 0] {
+            delete_what_pruned_versions_alone_needed(cache_bytes);
+        }
+    }
+
+    fn delete_what_pruned_versions_alone_needed(cache_bytes: u64) {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Storage::open(dir.path(), StorageConfig { keep_recent: 3 }).unwrap();
+        let mut s = Storage::open(
+            dir.path(),
+            StorageConfig {
+                keep_recent: 3,
+                cache_bytes,
+            },
+        )
+        .unwrap();
         for v in 0..5 {
             write(&mut s, v, 40);
         }
@@ -755,7 +825,14 @@ mod tests {
     #[test]
     fn should_prune_stale_entries_in_the_earlier_one_per_key_form() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Storage::open(dir.path(), StorageConfig { keep_recent: 2 }).unwrap();
+        let mut s = Storage::open(
+            dir.path(),
+            StorageConfig {
+                keep_recent: 2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         write(&mut s, 0, 1);
         // As an earlier gpuchaind recorded a stale value: one entry each.
         let old = value_key(&KeyHash([5; 32]), 0);

@@ -5,6 +5,7 @@ use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader, TreeUpdateB
 use jmt::{KeyHash, OwnedValue, Version};
 
 use crate::delta::WriteSet;
+use crate::hot_cache::HotCache;
 use crate::storage::{cf, Src};
 
 /// The ICS-23 proof spec of gpuchain's state commitment, for clients that
@@ -24,6 +25,15 @@ pub(crate) struct PendingVersion {
     pub preimages: Vec<(KeyHash, Vec<u8>)>,
     /// Values superseded in this version: (key hash, version they were written at).
     pub stale_values: Vec<(KeyHash, Version)>,
+}
+
+/// `t` encoded with borsh in a buffer of exactly its size (`borsh::to_vec`
+/// reserves 1 KiB, which a cache holding millions of keys cannot afford).
+pub(crate) fn encode_exact<T: borsh::BorshSerialize>(t: &T) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(64);
+    t.serialize(&mut buf)?;
+    buf.shrink_to_fit();
+    Ok(buf)
 }
 
 pub(crate) fn value_key(key_hash: &KeyHash, version: Version) -> Vec<u8> {
@@ -57,14 +67,19 @@ fn decode_value(raw: &[u8]) -> anyhow::Result<Option<Vec<u8>>> {
 pub(crate) struct TreeView<'a> {
     pub src: Src<'a>,
     pub pending: &'a [PendingVersion],
+    /// Committed nodes kept in memory (only for the latest state: reads at
+    /// past heights go to their snapshot).
+    pub cache: Option<&'a HotCache>,
 }
 
 impl TreeView<'_> {
-    /// The version at which `key_hash` was last written, at or below `max`.
+    /// The version at which `key` (hashed: `key_hash`) was last written, at
+    /// or below `max` (which is at or above the last committed version).
     pub fn latest_value_version(
         &self,
         max: Version,
         key_hash: &KeyHash,
+        key: &[u8],
     ) -> anyhow::Result<Option<Version>> {
         for p in self.pending.iter().rev() {
             if p.version <= max
@@ -75,6 +90,10 @@ impl TreeView<'_> {
             {
                 return Ok(Some(p.version));
             }
+        }
+        // Every commit records the version of each key it writes.
+        if let Some(v) = self.cache.and_then(|c| c.written_at(key)) {
+            return Ok(Some(v));
         }
         let seek = value_key(key_hash, max);
         Ok(self
@@ -92,9 +111,18 @@ impl TreeReader for TreeView<'_> {
                 return Ok(Some(n.clone()));
             }
         }
-        let key = borsh::to_vec(node_key)?;
+        let key = encode_exact(node_key)?;
+        if let Some(raw) = self.cache.and_then(|c| c.node(&key)) {
+            return Ok(Some(borsh::from_slice(&raw)?));
+        }
         match self.src.get(cf::JMT_NODE, &key)? {
-            Some(raw) => Ok(Some(borsh::from_slice(&raw)?)),
+            Some(raw) => {
+                let node = borsh::from_slice(&raw)?;
+                if let Some(c) = self.cache {
+                    c.put_node(key, raw);
+                }
+                Ok(Some(node))
+            }
             None => Ok(None),
         }
     }

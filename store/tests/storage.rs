@@ -13,7 +13,14 @@ fn changes(pairs: &[(&str, Option<&str>)]) -> Changes {
 }
 
 fn open(dir: &std::path::Path, keep: u64) -> Storage {
-    Storage::open(dir, StorageConfig { keep_recent: keep }).unwrap()
+    Storage::open(
+        dir,
+        StorageConfig {
+            keep_recent: keep,
+            ..Default::default()
+        },
+    )
+    .unwrap()
 }
 
 #[test]

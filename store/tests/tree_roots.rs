@@ -30,7 +30,7 @@ proptest! {
     #[test]
     fn should_give_the_reference_root_with_and_without_deletions(history in history()) {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Storage::open(dir.path(), StorageConfig { keep_recent: 3 }).unwrap();
+        let mut store = Storage::open(dir.path(), StorageConfig { keep_recent: 3, ..Default::default() }).unwrap();
         let reference = MockTreeStore::default();
         for (v, writes) in history.iter().enumerate() {
             // Version 0 is genesis, as InitChain writes it.
@@ -62,7 +62,14 @@ fn should_give_the_reference_root_from_a_first_version_above_0_and_after_emptyin
     // Versions from 1, as a store opened without a genesis version: the
     // first has no previous root to build on.
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Storage::open(dir.path(), StorageConfig { keep_recent: 0 }).unwrap();
+    let mut store = Storage::open(
+        dir.path(),
+        StorageConfig {
+            keep_recent: 0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let reference = MockTreeStore::default();
     let steps: [&[(u16, Option<u8>)]; 4] = [&[(1, Some(1))], &[(1, None)], &[], &[(2, Some(2))]];
     for (v, writes) in steps.iter().enumerate() {

@@ -400,7 +400,14 @@ impl TestChain {
 }
 
 fn open_app(path: &Path) -> (App, QueryService) {
-    let storage = Storage::open(path, StorageConfig { keep_recent: 100 }).expect("open storage");
+    let storage = Storage::open(
+        path,
+        StorageConfig {
+            keep_recent: 100,
+            ..Default::default()
+        },
+    )
+    .expect("open storage");
     let reader = storage.reader();
     let router = Arc::new(Router::standard());
     let queries = QueryService::new(router.clone(), reader, NodeInfo::default(), MAX_TX_BYTES);

@@ -1,0 +1,164 @@
+//! Committed state kept in memory across blocks, as the Cosmos SDK's
+//! inter-block cache does: the latest values of keys recently read or
+//! written and the tree nodes recently read or written, each bounded in
+//! bytes. Blocks then read accounts and walk the tree without a RocksDB
+//! lookup per key, so a block's cost depends little on how big the state is.
+//!
+//! It only ever holds committed data: [`crate::Storage`] fills it on reads
+//! that reach RocksDB and with each commit's writes, and clears it when a
+//! commit fails. Tree nodes never change once written (a node key names a
+//! version), so a cached node is never out of date; pruned ones are no longer
+//! reachable and age out. Eviction order has no effect on any result.
+
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+
+/// Bookkeeping per entry beyond its key and value bytes (rough).
+const ENTRY_OVERHEAD: u64 = 64;
+
+#[derive(Clone, Copy)]
+struct Bytes;
+
+/// A key's latest committed value (None: absent) and, when this node wrote
+/// it, the version that did (what the next write of the key supersedes).
+#[derive(Clone)]
+struct Latest {
+    value: Option<Vec<u8>>,
+    written_at: Option<u64>,
+}
+
+impl Weighter<Vec<u8>, Latest> for Bytes {
+    fn weight(&self, key: &Vec<u8>, val: &Latest) -> u64 {
+        let v = val.value.as_ref().map_or(0, Vec::len);
+        (key.len() as u64)
+            .saturating_add(v as u64)
+            .saturating_add(ENTRY_OVERHEAD)
+    }
+}
+
+impl Weighter<Vec<u8>, Vec<u8>> for Bytes {
+    fn weight(&self, key: &Vec<u8>, val: &Vec<u8>) -> u64 {
+        (key.len() as u64)
+            .saturating_add(val.len() as u64)
+            .saturating_add(ENTRY_OVERHEAD)
+    }
+}
+
+/// How many entries of a typical weight fit in `bytes` (sizes the tables).
+fn items(bytes: u64) -> usize {
+    const TYPICAL_ENTRY: u64 = 160;
+    usize::try_from(bytes / TYPICAL_ENTRY)
+        .unwrap_or(usize::MAX)
+        .max(1)
+}
+
+pub(crate) struct HotCache {
+    values: Cache<Vec<u8>, Latest, Bytes>,
+    /// Encoded node key -> encoded node, as stored in RocksDB.
+    nodes: Cache<Vec<u8>, Vec<u8>, Bytes>,
+}
+
+impl HotCache {
+    /// A cache of at most about `bytes` bytes: a third for values, the rest
+    /// for tree nodes (a key written has ~2 nodes on its path not shared
+    /// with others, plus the upper levels). `bytes` = 0 caches nothing.
+    pub fn new(bytes: u64) -> Self {
+        let values = bytes / 3;
+        let nodes = bytes.saturating_sub(values);
+        Self {
+            values: Cache::with_weighter(items(values), values, Bytes),
+            nodes: Cache::with_weighter(items(nodes), nodes, Bytes),
+        }
+    }
+
+    /// The cached value of `key`: Some(None) when it is known absent.
+    pub fn value(&self, key: &[u8]) -> Option<Option<Vec<u8>>> {
+        self.values.get(key).map(|l| l.value)
+    }
+
+    /// The version that last wrote `key`, if known here.
+    pub fn written_at(&self, key: &[u8]) -> Option<u64> {
+        self.values.peek(key).and_then(|l| l.written_at)
+    }
+
+    /// A value read from the database.
+    pub fn put_read(&self, key: Vec<u8>, value: Option<Vec<u8>>) {
+        let written_at = None;
+        self.values.insert(key, Latest { value, written_at });
+    }
+
+    /// A value committed at `version`.
+    pub fn put_written(&self, key: Vec<u8>, value: Option<Vec<u8>>, version: u64) {
+        let written_at = Some(version);
+        self.values.insert(key, Latest { value, written_at });
+    }
+
+    pub fn node(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.nodes.get(key)
+    }
+
+    pub fn put_node(&self, key: Vec<u8>, node: Vec<u8>) {
+        self.nodes.insert(key, node);
+    }
+
+    /// Bytes held (by the weights above): values, nodes.
+    pub fn used(&self) -> (u64, u64) {
+        (self.values.weight(), self.nodes.weight())
+    }
+
+    /// Forgets everything (after a commit whose outcome is unknown).
+    pub fn clear(&self) {
+        self.values.clear();
+        self.nodes.clear();
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn should_answer_what_was_put_including_absence() {
+        let c = HotCache::new(1 << 20);
+        assert_eq!(c.value(b"a"), None);
+        c.put_read(b"a".to_vec(), Some(b"1".to_vec()));
+        c.put_read(b"b".to_vec(), None);
+        assert_eq!(c.value(b"a"), Some(Some(b"1".to_vec())));
+        assert_eq!(c.value(b"b"), Some(None));
+        assert_eq!(c.written_at(b"a"), None);
+        c.put_written(b"a".to_vec(), None, 7);
+        assert_eq!(c.value(b"a"), Some(None));
+        assert_eq!(c.written_at(b"a"), Some(7));
+        c.put_node(b"n".to_vec(), b"node".to_vec());
+        assert_eq!(c.node(b"n"), Some(b"node".to_vec()));
+        c.clear();
+        assert_eq!(c.value(b"b"), None);
+        assert_eq!(c.node(b"n"), None);
+    }
+
+    #[test]
+    fn should_stay_within_its_byte_bound() {
+        let c = HotCache::new(300_000);
+        for i in 0u32..20_000 {
+            c.put_written(i.to_be_bytes().to_vec(), Some(vec![7; 100]), 1);
+            c.put_node(i.to_be_bytes().to_vec(), vec![9; 100]);
+        }
+        assert!(c.values.weight() <= 100_000, "{}", c.values.weight());
+        assert!(c.nodes.weight() <= 200_000, "{}", c.nodes.weight());
+        // Something recent is still there.
+        let kept = (19_000u32..20_000)
+            .filter(|i| c.node(&i.to_be_bytes()).is_some())
+            .count();
+        assert!(kept > 0);
+    }
+
+    #[test]
+    fn should_cache_nothing_with_no_bytes() {
+        let c = HotCache::new(0);
+        c.put_read(b"a".to_vec(), Some(b"1".to_vec()));
+        c.put_node(b"n".to_vec(), b"x".to_vec());
+        assert_eq!(c.value(b"a"), None);
+        assert_eq!(c.node(b"n"), None);
+    }
+}
