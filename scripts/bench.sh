@@ -3,7 +3,9 @@
 # bound measured or fixed for it, and the ratio. Not part of CI.
 #   scripts/bench.sh            all
 #   scripts/bench.sh checktx    P1: CheckTx vs 2-core secp256k1 verification
-#   scripts/bench.sh finalize   P2: FinalizeBlock+Commit, 5,000-tx blocks, 10k and 1M accounts
+#   scripts/bench.sh finalize   P2: FinalizeBlock+Commit, 5,000-tx blocks, 10k and 1M accounts;
+#                               each twice: signatures first seen in the block (cold), and
+#                               txs CheckTx'd first as a validator's mempool does (--mempool)
 #   scripts/bench.sh challenge  P7: verify one GPU challenge at the data-centre preset
 #                               (n=4096, 1024 rounds, 16 lanes, 44 checks, depth-26 proofs);
 #                               building the opening takes ~40 s (BENCH_CHALLENGE_ROUNDS=8
@@ -19,8 +21,10 @@ what="${1:-all}"
 case "$what" in
   checktx|all) $B checktx --txs 20000 ;;&
   finalize|all)
-    $B finalize --accounts 10000 --blocks 4 --block-txs 5000
-    $B finalize --accounts "${BENCH_ACCOUNTS:-1000000}" --blocks 4 --block-txs 5000 ;;&
+    for mempool in "" --mempool; do
+      $B finalize --accounts 10000 --blocks 4 --block-txs 5000 $mempool
+      $B finalize --accounts "${BENCH_ACCOUNTS:-1000000}" --blocks 4 --block-txs 5000 $mempool
+    done ;;&
   challenge|all) $B challenge --rounds "${BENCH_CHALLENGE_ROUNDS:-1024}" --iters 500 ;;&
   market|all)
     $B market_match --offers 100000 --orders 300

@@ -130,3 +130,34 @@ fn should_answer_every_request_of_a_batch_in_order() {
     drop(handler);
     drop(dir);
 }
+
+/// A signer info whose key is 33 bytes but no curve point gets code 8
+/// (invalid pubkey) in a pipelined CheckTx batch and in a block alike, next
+/// to a tx whose signature CheckTx verified and the block finds cached.
+#[test]
+fn should_refuse_a_key_that_is_no_point_in_batches_and_blocks() {
+    use cosmos_sdk_proto::cosmos::crypto::secp256k1::PubKey;
+    use cosmos_sdk_proto::Any;
+    use prost::Message;
+
+    let (alice, bob) = (alice(), bob());
+    let mut unsigned = UnsignedTx::send(&bob, &alice.addr(), 5, 0);
+    let mut not_a_point = vec![0x02];
+    not_a_point.extend([0xff; 32]);
+    unsigned.auth_info.signer_infos[0].public_key = Some(Any {
+        type_url: "/cosmos.crypto.secp256k1.PubKey".into(),
+        value: PubKey { key: not_a_point }.encode_to_vec(),
+    });
+    let bad = encode(&unsigned.sign(&bob));
+    let good = send(&alice, &bob, 0);
+    let txs = vec![good, bad];
+    let mut chain = TestChain::new();
+    let checked = chain.app.check_txs(&txs).expect("check txs");
+    let codes: Vec<u32> = checked.iter().map(|o| o.code).collect();
+    assert_eq!(codes, vec![0, 8], "{checked:?}");
+    let block = chain.deliver(&txs);
+    let codes: Vec<u32> = block.tx_results.iter().map(|o| o.code).collect();
+    assert_eq!(codes, vec![0, 8], "{:?}", block.tx_results);
+    assert_eq!(chain.sequence(&alice), 1);
+    assert_eq!(chain.sequence(&bob), 0);
+}

@@ -2,7 +2,10 @@
 //! figures, the bound it is compared to, and the ratio (quality.md).
 //!
 //!   gpuchain-bench checktx  [--txs N]
-//!   gpuchain-bench finalize [--accounts N] [--blocks B] [--block-txs T]
+//!   gpuchain-bench finalize [--accounts N] [--blocks B] [--block-txs T] [--mempool]
+//!     (--mempool: every tx goes through CheckTx before the timed blocks, as
+//!     on a validator whose mempool received them, so blocks find their
+//!     signatures verified already)
 //!   gpuchain-bench challenge [--n N] [--rounds R] [--lanes L] [--checks K]
 //!                            [--iters I] [--threads T]
 //!     (defaults: the data-centre preset n=4096 R=1024 L=16 K=44, 500
@@ -43,6 +46,7 @@ fn main() -> Result<()> {
             arg(&args, "--accounts", 10_000)?,
             arg(&args, "--blocks", 4)?,
             arg(&args, "--block-txs", 5_000)?,
+            args.iter().any(|a| a == "--mempool"),
         ),
         Some("challenge") => {
             let preset = gpuchain_challenge::ChallengeParams::datacenter_example();
@@ -108,11 +112,22 @@ fn checktx(n: u64) -> Result<()> {
 }
 
 /// P2: FinalizeBlock + Commit of bank sends on RocksDB, blocks of `block_txs`.
-fn finalize(accounts: u64, blocks: u64, block_txs: u64) -> Result<()> {
+fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result<()> {
     let senders = (blocks * block_txs) as usize;
     let gen = txgen::TxGen::with_extra(senders, accounts as usize);
     let mut chain = chain::Chain::new(&gen, "bench-1")?;
     let txs = gen.sends(0, senders, chain.chain_id());
+    if mempool {
+        for batch in txs.chunks(64) {
+            let outcomes = chain
+                .app
+                .check_txs(batch)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(out) = outcomes.iter().find(|o| o.code != 0) {
+                bail!("CheckTx failed: {} {}", out.code, out.log);
+            }
+        }
+    }
     let start = Instant::now();
     for (i, block) in txs.chunks(block_txs as usize).enumerate() {
         let out = chain.block(i as u64 + 2, block)?;
@@ -126,6 +141,7 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64) -> Result<()> {
     println!(
         "{}",
         json!({"bench": "finalize_commit_bank_send", "accounts": accounts, "blocks": blocks,
+               "signatures_verified_in_checktx": mempool,
                "block_txs": block_txs, "tx_per_s": rate.round(),
                "us_per_tx": (secs / senders as f64 * 1e6 * 10.0).round() / 10.0,
                "bound": 20000, "ratio": (rate / 20000.0 * 1000.0).round() / 1000.0,

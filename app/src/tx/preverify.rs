@@ -11,12 +11,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 
 use gpuchain_store::StateRead;
+use secp256k1::PublicKey;
 
 use super::amino::SignerData;
 use super::ante::sign_bytes;
 use super::decode::{decode_tx, DecodedTx, Verified};
 use super::sig_cache::{digest, entry, SigCache};
-use super::signature::{decode_pubkey_point, verify_secp256k1_digest};
+use super::signature::{pubkey_bytes, verify_secp256k1_digest};
 use crate::router::Router;
 
 fn verify_one<S: StateRead>(
@@ -33,15 +34,14 @@ fn verify_one<S: StateRead>(
         let Ok(Some(acc)) = gpuchain_auth::get_account(state, signer) else {
             continue;
         };
-        let key = acc
+        let Some(Ok(key)) = acc
             .pub_key
             .as_ref()
             .or(info.public_key.as_ref())
-            .and_then(|k| decode_pubkey_point(k).ok());
-        let Some((key, point)) = key else {
+            .map(pubkey_bytes)
+        else {
             continue;
         };
-        tx.valid_keys.push(key);
         // An amino signer signed its sequence: the one it claims. Execution
         // rejects the tx (code 32) unless that is the account's sequence by
         // then, and otherwise builds the same bytes, so the entry matches.
@@ -56,7 +56,18 @@ fn verify_one<S: StateRead>(
         let sig = &tx.raw.signatures[i];
         let d = digest(&bytes);
         let e = entry(&key, &d, sig);
-        if cache.contains(&e) || verify_secp256k1_digest(&point, &d, sig) {
+        // A signature the mempool verified needs neither the check nor the
+        // key's decompression (an entry exists only for a valid key).
+        let verified = if cache.contains(&e) {
+            tx.valid_keys.push(key);
+            true
+        } else if let Ok(point) = PublicKey::from_slice(&key) {
+            tx.valid_keys.push(key);
+            verify_secp256k1_digest(&point, &d, sig)
+        } else {
+            false
+        };
+        if verified {
             cache.insert(e);
             tx.verified.push(Verified {
                 index: i,

@@ -41,7 +41,7 @@ pub fn decode_pubkey_known(any: &Any, valid: &[[u8; 33]]) -> AppResult<[u8; 33]>
 }
 
 /// The 33 key bytes of a secp256k1 PubKey Any, the point not yet checked.
-fn pubkey_bytes(any: &Any) -> AppResult<[u8; 33]> {
+pub(crate) fn pubkey_bytes(any: &Any) -> AppResult<[u8; 33]> {
     if any.type_url != SECP256K1_PUBKEY_TYPE {
         return Err(AppError::sdk(
             code::INVALID_PUBKEY,
