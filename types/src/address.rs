@@ -1,6 +1,8 @@
 //! 20-byte Cosmos account addresses: ripemd160(sha256(compressed pubkey)),
 //! shown as bech32 with the chain's prefixes.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 
 use bech32::{Bech32, Hrp};
@@ -88,9 +90,37 @@ impl Address {
     }
 }
 
+thread_local! {
+    /// Account addresses this thread encoded lately: a tx's events name its
+    /// sender about seven times and the fee collector in every tx, and bech32
+    /// encoding was a sixth of executing a bank send. Only ever looked up.
+    static RECENT_BECH32: RefCell<HashMap<[u8; 20], String>> = RefCell::new(HashMap::new());
+}
+
+/// Addresses remembered per thread before the memo starts over.
+const RECENT_BECH32_MAX: usize = 4096;
+
+impl Address {
+    /// The address with the account prefix, as [`fmt::Display`] shows it.
+    pub fn to_bech32(&self) -> String {
+        RECENT_BECH32.with(|memo| {
+            let mut memo = memo.borrow_mut();
+            if let Some(s) = memo.get(&self.0) {
+                return s.clone();
+            }
+            let s = self.to_bech32_with_prefix(ACCOUNT_PREFIX);
+            if memo.len() >= RECENT_BECH32_MAX {
+                memo.clear();
+            }
+            memo.insert(self.0, s.clone());
+            s
+        })
+    }
+}
+
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_bech32_with_prefix(ACCOUNT_PREFIX))
+        f.write_str(&self.to_bech32())
     }
 }
 
@@ -218,6 +248,21 @@ mod fast_bech32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn should_show_the_same_string_from_the_memo_as_encoded_afresh() {
+        // More addresses than the memo holds, each shown twice.
+        for round in 0..2 {
+            for i in 0..(RECENT_BECH32_MAX as u32 + 100) {
+                let mut bytes = [round; 20];
+                bytes[..4].copy_from_slice(&i.to_be_bytes());
+                let a = Address(bytes);
+                let fresh = a.to_bech32_with_prefix(ACCOUNT_PREFIX);
+                assert_eq!(a.to_string(), fresh);
+                assert_eq!(a.to_bech32(), fresh);
+            }
+        }
+    }
 
     #[test]
     fn should_match_the_bech32_crate_when_encoding_and_decoding() {
