@@ -422,9 +422,11 @@ impl Storage {
     }
 
     /// Writes every prepared version in one atomic, synced batch, and puts
-    /// what it wrote into the cache. Versions
-    /// older than `keep_recent` are pruned by the next [`Storage::prepare`]
-    /// (or, after a restart, the first prepare after a commit).
+    /// what it wrote into the cache. Versions older than `keep_recent` are
+    /// pruned by the next [`Storage::prepare`] (or, after a restart, the
+    /// first prepare after a commit). After an error the prepared versions
+    /// are gone: the node stops (the ABCI server answers with an exception)
+    /// and CometBFT replays the block when it restarts.
     pub fn commit(&mut self) -> Result<(), StoreError> {
         let Some(last) = self.pending.last() else {
             return Ok(());
