@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use gpuchain_store::{Changes, Delta, ReadCache, StateRead, StateWrite, Storage};
+use gpuchain_store::{Changes, Delta, StateRead, StateWrite, Storage};
 use gpuchain_types::{AppError, AppResult, BlockContext};
 
 use crate::block::{BlockOutcome, BlockTime};
@@ -171,12 +171,12 @@ impl App {
             max_tx_bytes: self.config.max_tx_bytes,
         };
         let changes = std::mem::take(&mut self.check_changes);
-        // The accounts the pre-check reads are read again by the checks.
-        let reads = ReadCache::new(&self.storage);
-        let mut layer = Delta::with_changes(&reads, changes);
+        // The accounts the pre-check reads are read again by the checks:
+        // the second time from the storage's cache.
+        let mut layer = Delta::with_changes(&self.storage, changes);
         let outcomes = execute_in_order(
             &env,
-            &reads,
+            &self.storage,
             &self.sig_cache,
             &mut layer,
             txs,
@@ -214,16 +214,16 @@ impl App {
             max_tx_bytes: self.config.max_tx_bytes,
         };
         let (changes, tx_results, events) = {
-            // The accounts the pre-check reads are read again by the txs.
-            let reads = ReadCache::new(&self.storage);
-            let mut block = Delta::new(&reads);
+            // The accounts the pre-check reads are read again by the txs:
+            // the second time from the storage's cache.
+            let mut block = Delta::new(&self.storage);
             for c in self.router.components() {
                 c.begin_block(&mut block, &ctx)?;
             }
             let mut events = block.take_events();
             let tx_results = execute_in_order(
                 &env,
-                &reads,
+                &self.storage,
                 &self.sig_cache,
                 &mut block,
                 txs,

@@ -1,6 +1,7 @@
 //! The Jellyfish Merkle tree's view of the database: committed nodes and
 //! values in RocksDB, overlaid by versions prepared but not yet committed.
 
+use borsh::BorshSerialize;
 use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
 use jmt::{KeyHash, OwnedValue, Version};
 
@@ -111,7 +112,9 @@ impl TreeReader for TreeView<'_> {
                 return Ok(Some(n.clone()));
             }
         }
-        let key = encode_exact(node_key)?;
+        // Sized to its contents only when the cache keeps it.
+        let mut key = Vec::with_capacity(64);
+        node_key.serialize(&mut key)?;
         if let Some(raw) = self.cache.and_then(|c| c.node(&key)) {
             return Ok(Some(borsh::from_slice(&raw)?));
         }
@@ -119,6 +122,7 @@ impl TreeReader for TreeView<'_> {
             Some(raw) => {
                 let node = borsh::from_slice(&raw)?;
                 if let Some(c) = self.cache {
+                    key.shrink_to_fit();
                     c.put_node(key, raw);
                 }
                 Ok(Some(node))
