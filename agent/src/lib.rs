@@ -4,6 +4,8 @@
 //! - [`hardware`]: the [`hardware::GpuInfo`] inventory, parsed from
 //!   `nvidia-smi --query-gpu` CSV output, from a JSON inventory file or from
 //!   a static list;
+//! - [`challenge_bench`]: `gpuchain-agent bench-challenge`, the solver's
+//!   timing on this host;
 //! - [`config`]: the configuration file (`config.example.toml`);
 //! - [`daemon`]: `gpuchain-agent run`, the loop that submits the inventory,
 //!   acknowledges leases (access encrypted with [`daemon::ecies`]), runs the
@@ -20,6 +22,7 @@
     )
 )]
 
+pub mod challenge_bench;
 pub mod config;
 pub mod daemon;
 pub mod hardware;

@@ -14,9 +14,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use gpuchain_agent::challenge_bench::{self, BenchArgs};
 use gpuchain_agent::config::AgentConfig;
+use gpuchain_agent::daemon::challenges::SolverKind;
 use gpuchain_agent::hardware::nvidia_smi::{self, CommandSource};
 use gpuchain_agent::hardware::{GpuInfo, HardwareSource, InventoryFile, JsonFileSource};
+use gpuchain_challenge::ChallengeParams;
 
 #[derive(Parser)]
 #[command(name = "gpuchain-agent", version, about = "gpuchain provider agent")]
@@ -39,6 +42,71 @@ enum Cmd {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// Solve one challenge of the given size and print how long it took, as
+    /// JSON (to size a SKU's challenge params on its reference GPU).
+    BenchChallenge(BenchChallengeArgs),
+}
+
+#[derive(Args)]
+struct BenchChallengeArgs {
+    /// Matrix side (the test-cpu SKU uses 64; the data-centre example 4096).
+    #[arg(long, default_value_t = 64)]
+    n: u32,
+    /// Dependent rounds per lane.
+    #[arg(long, default_value_t = 4)]
+    rounds: u32,
+    /// Independent lanes.
+    #[arg(long, default_value_t = 2)]
+    lanes: u32,
+    /// `cpu` (the reference solver) or `cuda` (needs --features cuda).
+    #[arg(long, default_value = "cuda")]
+    solver: String,
+    /// CUDA device ordinal.
+    #[arg(long, default_value_t = 0)]
+    device: usize,
+    /// Multiply without tensor cores (for comparison; same results).
+    #[arg(long)]
+    plain: bool,
+    /// Also time every kernel (a second, synchronized solve).
+    #[arg(long)]
+    profile: bool,
+    /// Every byte of the 32-byte seed.
+    #[arg(long, default_value_t = 7)]
+    seed_byte: u8,
+}
+
+fn bench_challenge(a: &BenchChallengeArgs) -> ExitCode {
+    let solver = match a.solver.as_str() {
+        "cpu" => SolverKind::Cpu,
+        "cuda" => SolverKind::Cuda,
+        other => {
+            eprintln!("error: unknown solver {other:?} (cpu or cuda)");
+            return ExitCode::FAILURE;
+        }
+    };
+    let args = BenchArgs {
+        params: ChallengeParams {
+            n: a.n,
+            rounds: a.rounds,
+            lanes: a.lanes,
+            checks: gpuchain_challenge::params::RECOMMENDED_CHECKS,
+        },
+        solver,
+        device: a.device,
+        plain: a.plain,
+        profile: a.profile,
+        seed_byte: a.seed_byte,
+    };
+    match challenge_bench::run(&args) {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[derive(Args)]
@@ -195,5 +263,6 @@ fn main() -> ExitCode {
             }
         },
         Cmd::Run { config } => run(&config),
+        Cmd::BenchChallenge(args) => bench_challenge(&args),
     }
 }

@@ -576,6 +576,49 @@ fn should_read_a100_mig_but_refuse_inventory_when_xml_is_trimmed() {
     assert!(gpus[0].mig_devices.iter().all(|d| d.profile == "1g.20gb"));
 }
 
+// ------------------------------------------- one H100, every format
+
+/// Captured by this project on a lent H100 (driver 580; SOURCES.md, "Captured
+/// by this project"), where `gpuchain-agent inventory` running the real
+/// nvidia-smi reported exactly this GPU.
+#[test]
+fn should_read_the_same_h100_from_every_driver580_capture() {
+    let uuid = "GPU-8bb174da-7b22-9783-aeb7-0be6ac38208e";
+    for (file, format) in [
+        (
+            "h100-80gb-hbm3.driver580.query-gpu.agent.csv",
+            OutputFormat::QueryCsv,
+        ),
+        (
+            "h100-80gb-hbm3.driver580.query-gpu.header.csv",
+            OutputFormat::QueryCsv,
+        ),
+        ("h100-80gb-hbm3.driver580.q.txt", OutputFormat::QueryText),
+        ("h100-80gb-hbm3.driver580.q.xml", OutputFormat::QueryXml),
+    ] {
+        let text = fixture(file);
+        assert_eq!(detect_format(&text), format, "{file}");
+        let gpu = only(parse_inventory(&text).unwrap());
+        assert_eq!(gpu.uuid, uuid, "{file}");
+        assert_eq!(gpu.name, "NVIDIA H100 80GB HBM3", "{file}");
+        assert_eq!(gpu.memory_mib, 81559, "{file}");
+        assert_eq!(gpu.driver_version, "580.159.04", "{file}");
+        assert_eq!(gpu.pci_bus_id, "00000000:00:06.0", "{file}");
+        assert_eq!(gpu.mig_mode, MigMode::Disabled, "{file}");
+        assert_eq!(gpu.serial.as_deref(), Some("1753024029508"), "{file}");
+        assert!(gpu.is_leasable(), "{file}");
+    }
+    let csv =
+        only(parse_inventory(&fixture("h100-80gb-hbm3.driver580.query-gpu.agent.csv")).unwrap());
+    assert_eq!(csv.compute_cap.as_deref(), Some("9.0"));
+    assert_eq!(csv.pci_device_id.as_deref(), Some("0x233010DE"));
+    assert_eq!(csv.index, Some(0));
+    let listed = parse_list(&fixture("h100-80gb-hbm3.driver580.L.txt")).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].uuid, uuid);
+    assert!(listed[0].mig_devices.is_empty());
+}
+
 // ---------------------------------------------------------------- table
 
 const TABLES: &[&str] = &[
@@ -586,6 +629,7 @@ const TABLES: &[&str] = &[
     "geforce-23028mib.driver525-legacy-err.table-fragment.txt",
     "gtx-1080ti-8x.driver390-legacy.table.txt",
     "h100-80gb-hbm3.driver545.table.txt",
+    "h100-80gb-hbm3.driver580.table.txt",
     "h100-80gb-hbm3.load.table.txt",
     "h100-80gb-hbm3.table.txt",
     "h100-mig.load.table.txt",
@@ -655,7 +699,7 @@ fn should_cover_every_fixture_file() {
             files.insert(name);
         }
     }
-    assert_eq!(files.len(), 41);
+    assert_eq!(files.len(), 47);
     for name in &files {
         assert!(
             source.contains(&format!("\"{name}\"")),

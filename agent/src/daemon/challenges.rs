@@ -372,8 +372,12 @@ mod tests {
     #[ignore = "needs a CUDA GPU"]
     fn should_match_cpu_solver_byte_for_byte_when_solving_on_gpu() {
         use super::super::cuda::CudaSolver;
-        let gpu = CudaSolver::new(0).unwrap();
-        eprintln!("device 0: {}", gpu.name());
+        let mut gpu = CudaSolver::new(0).unwrap();
+        eprintln!(
+            "device 0: {} (int8 tensor cores: {})",
+            gpu.name(),
+            gpu.has_tensor_cores()
+        );
         let test_cpu = ChallengeParams::test_cpu();
         let seed = [7u8; 32];
         let solution = gpu.solve(&test_cpu, &seed).unwrap();
@@ -404,8 +408,32 @@ mod tests {
                 },
                 [9u8; 32],
             ),
+            // multiples of the tensor-core tile (128): odd lane counts, a
+            // batch of several 128 x 128 tiles per lane
+            (
+                ChallengeParams {
+                    n: 128,
+                    rounds: 5,
+                    lanes: 3,
+                    checks: 44,
+                },
+                [3u8; 32],
+            ),
+            (
+                ChallengeParams {
+                    n: 384,
+                    rounds: 3,
+                    lanes: 2,
+                    checks: 44,
+                },
+                [5u8; 32],
+            ),
         ];
         for (params, seed) in cases {
+            eprintln!(
+                "{params:?}: tensor cores {}",
+                gpu.uses_tensor_cores(params.n)
+            );
             let cpu = solve(&params, &seed).unwrap();
             let outputs = gpu.solve_outputs(&params, &seed).unwrap();
             for lane in 0..params.lanes {
@@ -421,6 +449,14 @@ mod tests {
                     }
                 }
             }
+            // the plain product gives the same bytes
+            gpu.set_tensor_cores(false);
+            let plain = gpu.solve_outputs(&params, &seed).unwrap();
+            gpu.set_tensor_cores(true);
+            assert!(
+                plain == outputs,
+                "{params:?}: plain and tensor-core products differ"
+            );
             assert_eq!(Solution::from_outputs(&params, outputs).unwrap(), cpu);
         }
         // and through the agent's Solver: a verified answer

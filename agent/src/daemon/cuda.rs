@@ -21,13 +21,18 @@
 pub const KERNEL_SOURCE: &str = include_str!("cuda/challenge.cu");
 
 /// The kernels [`KERNEL_SOURCE`] defines (`extern "C"`), in launch order.
-pub const KERNEL_NAMES: [&str; 5] = [
+pub const KERNEL_NAMES: [&str; 6] = [
     "stream_keys",
     "fill_streams",
     "mix_add",
     "gemm_low_byte",
+    "gemm_low_byte_mma",
     "leaf_hashes",
 ];
+
+/// The side of the output tile, and the divisor of `n`, that the
+/// tensor-core product `gemm_low_byte_mma` needs.
+pub const MMA_TILE: u32 = 128;
 
 /// Formats a CUDA device uuid the way NVML and `nvidia-smi` print it:
 /// `GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
@@ -46,6 +51,34 @@ pub fn format_gpu_uuid(bytes: &[u8; 16]) -> String {
 #[cfg(feature = "cuda")]
 pub use gpu::{ordinal_for_uuid, CudaSolver};
 
+/// Wall time per kernel (and per output copy) of a profiled solve, where
+/// every step is synchronized before the next starts (so their sum exceeds
+/// an unprofiled solve's time a little).
+#[derive(Clone, Debug, Default)]
+pub struct Phases {
+    /// Step name and its total time, in first-run order.
+    pub totals: Vec<(&'static str, std::time::Duration)>,
+    last: Option<std::time::Instant>,
+}
+
+impl Phases {
+    /// Adds the time since the previous mark (or since the start) to `step`.
+    pub fn mark(&mut self, step: &'static str) {
+        let now = std::time::Instant::now();
+        let took = now.saturating_duration_since(self.last.unwrap_or(now));
+        self.last = Some(now);
+        match self.totals.iter_mut().find(|(name, _)| *name == step) {
+            Some((_, total)) => *total = total.saturating_add(took),
+            None => self.totals.push((step, took)),
+        }
+    }
+
+    /// Starts the clock of the next step.
+    pub fn start(&mut self) {
+        self.last = Some(std::time::Instant::now());
+    }
+}
+
 #[cfg(feature = "cuda")]
 mod gpu {
     use std::sync::Arc;
@@ -56,7 +89,7 @@ mod gpu {
     use cudarc::nvrtc::{compile_ptx_with_opts, CompileOptions};
     use gpuchain_challenge::{ChallengeParams, Solution};
 
-    use super::{format_gpu_uuid, KERNEL_SOURCE};
+    use super::{format_gpu_uuid, Phases, KERNEL_SOURCE};
 
     /// Device memory one batch of lanes may use (X and Y, n x n each, plus
     /// keys and leaves); larger challenges are solved a batch of lanes at a
@@ -67,6 +100,11 @@ mod gpu {
     /// Most blocks per launch (the kernels walk the rest with grid-stride
     /// loops).
     const MAX_BLOCKS: u64 = 1 << 16;
+    /// Threads per block of the tensor-core product (8 warps, one 64 x 32
+    /// sub-tile each).
+    const MMA_THREADS: u32 = 256;
+    /// Outputs per block of the tensor-core product.
+    const MMA_TILE_AREA: u64 = super::MMA_TILE as u64 * super::MMA_TILE as u64;
 
     fn err(what: &str, e: impl std::fmt::Debug) -> String {
         format!("cuda: {what}: {e:?}")
@@ -121,11 +159,17 @@ mod gpu {
     pub struct CudaSolver {
         ordinal: usize,
         name: String,
+        /// The device runs int8 `mma.sync` (compute capability 8.0 or
+        /// later) and the tensor-core product was compiled for it.
+        tensor_cores: bool,
+        /// Use the tensor-core product where `n` allows (on by default).
+        use_tensor_cores: bool,
         stream: Arc<CudaStream>,
         stream_keys: CudaFunction,
         fill_streams: CudaFunction,
         mix_add: CudaFunction,
         gemm_low_byte: CudaFunction,
+        gemm_low_byte_mma: CudaFunction,
         leaf_hashes: CudaFunction,
     }
 
@@ -150,8 +194,15 @@ mod gpu {
         fn new_unguarded(ordinal: usize) -> Result<Self, String> {
             let ctx = CudaContext::new(ordinal).map_err(|e| err("open device", e))?;
             let name = ctx.name().map_err(|e| err("device name", e))?;
+            let (major, _) = ctx
+                .compute_capability()
+                .map_err(|e| err("compute capability", e))?;
+            let tensor_cores = major >= 8;
+            // The tensor-core kernel's body exists only when compiled for
+            // compute_80 or later; older devices get NVRTC's default target.
             let opts = CompileOptions {
                 name: Some("gpuchain_challenge.cu".into()),
+                arch: tensor_cores.then_some("compute_80"),
                 ..Default::default()
             };
             let ptx =
@@ -161,11 +212,14 @@ mod gpu {
             Ok(Self {
                 ordinal,
                 name,
+                tensor_cores,
+                use_tensor_cores: true,
                 stream: ctx.default_stream(),
                 stream_keys: load("stream_keys")?,
                 fill_streams: load("fill_streams")?,
                 mix_add: load("mix_add")?,
                 gemm_low_byte: load("gemm_low_byte")?,
+                gemm_low_byte_mma: load("gemm_low_byte_mma")?,
                 leaf_hashes: load("leaf_hashes")?,
             })
         }
@@ -178,6 +232,22 @@ mod gpu {
         /// The device name the driver reports.
         pub fn name(&self) -> &str {
             &self.name
+        }
+
+        /// Whether the device has int8 tensor cores this solver can use.
+        pub fn has_tensor_cores(&self) -> bool {
+            self.tensor_cores
+        }
+
+        /// Turns the tensor-core product off (or back on), e.g. to compare
+        /// it with the plain one; the results are identical either way.
+        pub fn set_tensor_cores(&mut self, on: bool) {
+            self.use_tensor_cores = on;
+        }
+
+        /// Whether challenges of size `n` are multiplied on tensor cores.
+        pub fn uses_tensor_cores(&self, n: u32) -> bool {
+            self.tensor_cores && self.use_tensor_cores && n.is_multiple_of(super::MMA_TILE)
         }
 
         /// Solves the challenge `seed` on the GPU; the result is identical to
@@ -195,13 +265,38 @@ mod gpu {
             params: &ChallengeParams,
             seed: &[u8; 32],
         ) -> Result<Vec<u8>, String> {
-            guard(|| self.solve_outputs_unguarded(params, seed))
+            guard(|| self.solve_outputs_unguarded(params, seed, &mut None))
+        }
+
+        /// [`solve_outputs`](Self::solve_outputs), synchronizing after
+        /// every kernel to time it (for `gpuchain-agent bench-challenge`).
+        pub fn profile_outputs(
+            &self,
+            params: &ChallengeParams,
+            seed: &[u8; 32],
+        ) -> Result<(Vec<u8>, Phases), String> {
+            let mut phases = Some(Phases::default());
+            let outputs = guard(|| self.solve_outputs_unguarded(params, seed, &mut phases))?;
+            Ok((outputs, phases.unwrap_or_default()))
+        }
+
+        /// Waits for the stream and charges the time to `step` (profiling
+        /// only).
+        fn mark(&self, phases: &mut Option<Phases>, step: &'static str) -> Result<(), String> {
+            if let Some(p) = phases.as_mut() {
+                self.stream
+                    .synchronize()
+                    .map_err(|e| err("synchronize", e))?;
+                p.mark(step);
+            }
+            Ok(())
         }
 
         fn solve_outputs_unguarded(
             &self,
             params: &ChallengeParams,
             seed: &[u8; 32],
+            phases: &mut Option<Phases>,
         ) -> Result<Vec<u8>, String> {
             params.validate().map_err(|e| format!("cuda: {e}"))?;
             let too_large = || "cuda: challenge too large for this host".to_string();
@@ -254,10 +349,16 @@ mod gpu {
                 )?,
             };
             let mut lane0 = 0u32;
+            if let Some(p) = phases.as_mut() {
+                self.stream
+                    .synchronize()
+                    .map_err(|e| err("synchronize", e))?;
+                p.start();
+            }
             while lane0 < params.lanes {
                 let lanes = batch.min(params.lanes.saturating_sub(lane0));
                 for round in 0..params.rounds {
-                    self.round(&mut bufs, params, lane0, lanes, round)?;
+                    self.round(&mut bufs, params, lane0, lanes, round, phases)?;
                     let len = nn_usize
                         .checked_mul(usize::try_from(lanes).map_err(|_| too_large())?)
                         .ok_or_else(too_large)?;
@@ -280,6 +381,7 @@ mod gpu {
                             .ok_or_else(too_large)?
                             .copy_from_slice(rows);
                     }
+                    self.mark(phases, "copy_outputs")?;
                 }
                 lane0 = lane0.saturating_add(lanes);
             }
@@ -295,6 +397,7 @@ mod gpu {
             lane0: u32,
             lanes: u32,
             round: u32,
+            phases: &mut Option<Phases>,
         ) -> Result<(), String> {
             let n = params.n;
             let n64 = u64::from(n);
@@ -317,11 +420,13 @@ mod gpu {
             // SAFETY: the argument list matches `stream_keys`'s signature and
             // every buffer holds what the kernel indexes (see `solve_outputs`).
             unsafe { l.launch(launch_config(n64)) }.map_err(|e| err("stream_keys B", e))?;
+            self.mark(phases, "b_keys")?;
             let mut l = self.stream.launch_builder(&self.fill_streams);
             l.arg(&bufs.keys).arg(&n64).arg(&n).arg(&mut bufs.b);
             // SAFETY: as above (`fill_streams`).
             unsafe { l.launch(launch_config(n64.saturating_mul(blocks_per_stream))) }
                 .map_err(|e| err("fill_streams B", e))?;
+            self.mark(phases, "b_fill")?;
             // X_r: A rows for round 0, else M_r rows (keyed by the previous
             // round's leaves) added to Y_{r-1}.
             let (tag, use_extra) = if round == 0 {
@@ -341,26 +446,46 @@ mod gpu {
                 .arg(&mut bufs.keys);
             // SAFETY: as above (`stream_keys`).
             unsafe { l.launch(launch_config(streams)) }.map_err(|e| err("stream_keys X", e))?;
+            self.mark(phases, "x_keys")?;
             let mut l = self.stream.launch_builder(&self.fill_streams);
             l.arg(&bufs.keys).arg(&streams).arg(&n).arg(&mut bufs.x);
             // SAFETY: as above (`fill_streams`).
             unsafe { l.launch(launch_config(streams.saturating_mul(blocks_per_stream))) }
                 .map_err(|e| err("fill_streams X", e))?;
+            self.mark(phases, "x_fill")?;
             let entries = u64::from(lanes).saturating_mul(nn);
             if round > 0 {
                 let mut l = self.stream.launch_builder(&self.mix_add);
                 l.arg(&mut bufs.x).arg(&bufs.y).arg(&entries);
                 // SAFETY: as above (`mix_add`).
                 unsafe { l.launch(launch_config(entries)) }.map_err(|e| err("mix_add", e))?;
+                self.mark(phases, "mix_add")?;
             }
-            let mut l = self.stream.launch_builder(&self.gemm_low_byte);
+            let mma = self.uses_tensor_cores(n);
+            let (gemm, config) = if mma {
+                let tiles =
+                    u64::from(lanes).saturating_mul(nn.checked_div(MMA_TILE_AREA).unwrap_or(0));
+                let blocks = tiles.clamp(1, MAX_BLOCKS);
+                let config = LaunchConfig {
+                    grid_dim: (u32::try_from(blocks).unwrap_or(1), 1, 1),
+                    block_dim: (MMA_THREADS, 1, 1),
+                    shared_mem_bytes: 0,
+                };
+                (&self.gemm_low_byte_mma, config)
+            } else {
+                (&self.gemm_low_byte, launch_config(entries))
+            };
+            let mut l = self.stream.launch_builder(gemm);
             l.arg(&bufs.x)
                 .arg(&bufs.b)
                 .arg(&mut bufs.y)
                 .arg(&lanes)
                 .arg(&n);
-            // SAFETY: as above (`gemm_low_byte`).
-            unsafe { l.launch(launch_config(entries)) }.map_err(|e| err("gemm_low_byte", e))?;
+            // SAFETY: as above (`gemm_low_byte`, `gemm_low_byte_mma`: the
+            // latter only when n is a multiple of its tile and the device
+            // runs its body).
+            unsafe { l.launch(config) }.map_err(|e| err("gemm_low_byte", e))?;
+            self.mark(phases, "gemm")?;
             let mut l = self.stream.launch_builder(&self.leaf_hashes);
             l.arg(&bufs.y)
                 .arg(&lane0)
@@ -370,6 +495,7 @@ mod gpu {
                 .arg(&mut bufs.leaves);
             // SAFETY: as above (`leaf_hashes`).
             unsafe { l.launch(launch_config(streams)) }.map_err(|e| err("leaf_hashes", e))?;
+            self.mark(phases, "leaf_hashes")?;
             Ok(())
         }
     }

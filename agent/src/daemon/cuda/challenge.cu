@@ -185,6 +185,88 @@ extern "C" __global__ void gemm_low_byte(const u8* x, const u8* b, u8* y, u32 la
     }
 }
 
+// The same product on tensor cores (sm_80 and later; NVRTC compiles the body
+// only for such a target, and the driver launches it only when n % 128 == 0).
+// int8 x int8 -> int32 mma.sync is exact, so Y is bit for bit gemm_low_byte's.
+// Each block computes 128 x 128 outputs of one lane with 8 warps (64 x 32
+// each), staging 128-byte slices of X rows and B columns in shared memory;
+// rows are padded to 144 bytes so the fragment loads of a warp hit 32
+// different banks.
+#define MMA_TILE 128
+#define MMA_K 128
+#define MMA_LDS (MMA_K + 16)
+extern "C" __global__ void gemm_low_byte_mma(const u8* x, const u8* b, u8* y, u32 lanes, u32 n) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    __shared__ __align__(16) u8 sx[MMA_TILE * MMA_LDS];
+    __shared__ __align__(16) u8 sb[MMA_TILE * MMA_LDS];
+    const u32 per_dim = n / MMA_TILE;
+    const u64 per_lane = (u64)per_dim * (u64)per_dim;
+    const u64 nn = (u64)n * (u64)n;
+    const u32 warp = threadIdx.x / 32u, lane_id = threadIdx.x % 32u;
+    const u32 g = lane_id / 4u, t = lane_id % 4u;
+    const u32 wm = (warp / 4u) * 64u, wn = (warp % 4u) * 32u;
+    for (u64 tile = blockIdx.x; tile < (u64)lanes * per_lane; tile += gridDim.x) {
+        const u64 lane = tile / per_lane;
+        const u32 rem = (u32)(tile % per_lane);
+        const u32 row0 = (rem / per_dim) * MMA_TILE, col0 = (rem % per_dim) * MMA_TILE;
+        const u8* xt = x + lane * nn + (u64)row0 * n;
+        const u8* bt = b + (u64)col0 * n;
+        int acc[4][4][4];
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+                for (int k = 0; k < 4; k++) acc[i][j][k] = 0;
+        for (u32 k0 = 0; k0 < n; k0 += MMA_K) {
+            for (u32 i = threadIdx.x; i < MMA_TILE * (MMA_K / 16); i += blockDim.x) {
+                const u32 r = i / (MMA_K / 16), c = (i % (MMA_K / 16)) * 16u;
+                *(uint4*)(sx + r * MMA_LDS + c) = *(const uint4*)(xt + (u64)r * n + k0 + c);
+                *(uint4*)(sb + r * MMA_LDS + c) = *(const uint4*)(bt + (u64)r * n + k0 + c);
+            }
+            __syncthreads();
+#pragma unroll
+            for (u32 kk = 0; kk < MMA_K; kk += 32) {
+                u32 af[4][4], bf[4][2];
+#pragma unroll
+                for (int mi = 0; mi < 4; mi++) {
+                    const u8* p = sx + (wm + mi * 16 + g) * MMA_LDS + kk + t * 4u;
+                    af[mi][0] = *(const u32*)p;
+                    af[mi][1] = *(const u32*)(p + 8 * MMA_LDS);
+                    af[mi][2] = *(const u32*)(p + 16);
+                    af[mi][3] = *(const u32*)(p + 8 * MMA_LDS + 16);
+                }
+#pragma unroll
+                for (int ni = 0; ni < 4; ni++) {
+                    const u8* q = sb + (wn + ni * 8 + g) * MMA_LDS + kk + t * 4u;
+                    bf[ni][0] = *(const u32*)q;
+                    bf[ni][1] = *(const u32*)(q + 16);
+                }
+#pragma unroll
+                for (int mi = 0; mi < 4; mi++)
+#pragma unroll
+                    for (int ni = 0; ni < 4; ni++)
+                        asm volatile(
+                            "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 "
+                            "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                            : "+r"(acc[mi][ni][0]), "+r"(acc[mi][ni][1]), "+r"(acc[mi][ni][2]),
+                              "+r"(acc[mi][ni][3])
+                            : "r"(af[mi][0]), "r"(af[mi][1]), "r"(af[mi][2]), "r"(af[mi][3]),
+                              "r"(bf[ni][0]), "r"(bf[ni][1]));
+            }
+            __syncthreads();
+        }
+        // acc[mi][ni] = C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1] of its 16 x 8 tile.
+        for (int mi = 0; mi < 4; mi++)
+            for (int ni = 0; ni < 4; ni++) {
+                const u32 r = row0 + wm + mi * 16 + g, c = col0 + wn + ni * 8 + t * 2u;
+                u8* out = y + lane * nn + (u64)r * n + c;
+                *(unsigned short*)out =
+                    (unsigned short)(((u32)acc[mi][ni][0] & 0xffu) | (((u32)acc[mi][ni][1] & 0xffu) << 8));
+                *(unsigned short*)(out + 8ull * n) =
+                    (unsigned short)(((u32)acc[mi][ni][2] & 0xffu) | (((u32)acc[mi][ni][3] & 0xffu) << 8));
+            }
+    }
+#endif
+}
+
 // leaves[(lane_local * n + row) * 32] = leaf(lane0 + lane_local, round, row, Y[lane_local][row]).
 extern "C" __global__ void leaf_hashes(const u8* y, u32 lane0, u32 lanes, u32 round, u32 n,
                                        u8* leaves) {
