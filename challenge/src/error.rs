@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::solve::RowKey;
+
 /// Invalid [`ChallengeParams`](crate::ChallengeParams).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ParamsError {
@@ -76,6 +78,19 @@ pub enum SolveError {
         /// Index in the position list.
         index: usize,
     },
+    /// A tree handed to [`Solution::from_tree`](crate::Solution::from_tree)
+    /// does not have `lanes * rounds * n` leaves.
+    LeafCount {
+        /// Expected count.
+        expected: u64,
+        /// Leaves of the tree.
+        got: u64,
+    },
+    /// An opening needs this row, which the solution does not keep and the
+    /// caller did not supply.
+    RowMissing(RowKey),
+    /// A supplied (or kept) row does not hash to its committed leaf.
+    RowMismatch(RowKey),
 }
 
 impl fmt::Display for SolveError {
@@ -89,6 +104,19 @@ impl fmt::Display for SolveError {
             Self::PositionOutOfRange { index } => {
                 write!(f, "position #{index} is outside the challenge")
             }
+            Self::LeafCount { expected, got } => {
+                write!(f, "the tree has {got} leaves, expected {expected}")
+            }
+            Self::RowMissing(k) => write!(
+                f,
+                "row {} of lane {} round {} is needed to open and was not supplied",
+                k.row, k.lane, k.round
+            ),
+            Self::RowMismatch(k) => write!(
+                f,
+                "row {} of lane {} round {} does not match its committed leaf",
+                k.row, k.lane, k.round
+            ),
         }
     }
 }

@@ -154,6 +154,7 @@ pub mod error;
 pub mod merkle;
 pub mod params;
 pub mod prf;
+pub mod replay;
 pub mod select;
 pub mod solve;
 pub mod verify;
@@ -165,6 +166,9 @@ pub use params::{
     opening_size_bytes, verify_cost, verify_cost_breakdown, ChallengeParams, VerifyCost,
 };
 pub use prf::{a_row, b_col, dot_low_byte, m_row};
+pub use replay::replay_rows;
 pub use select::{select_openings, Position};
-pub use solve::{open, solve, solve_with_tamper, OpenedCheck, OpenedRow, Opening, Solution};
+pub use solve::{
+    open, solve, solve_with_tamper, OpenedCheck, OpenedRow, Opening, RowKey, Solution,
+};
 pub use verify::{verify, verify_bytes};

@@ -86,6 +86,23 @@ impl MerkleTree {
         Some(Self { levels })
     }
 
+    /// A tree whose levels were computed elsewhere (the CUDA solver builds
+    /// them on the GPU), leaves first. Checks the shape only: each level is
+    /// half the one below rounded up, ending in one root. A wrong hash shows
+    /// when an opened row is checked against its leaf and when the opening is
+    /// verified against the committed root.
+    pub fn from_levels(levels: Vec<Vec<[u8; 32]>>) -> Option<Self> {
+        let mut widths = levels.iter().map(Vec::len);
+        let mut width = widths.next().filter(|w| *w > 0)?;
+        for next in widths {
+            if width == 1 || next != width.div_ceil(2) {
+                return None;
+            }
+            width = next;
+        }
+        (width == 1).then_some(Self { levels })
+    }
+
     /// The root.
     pub fn root(&self) -> [u8; 32] {
         self.levels
@@ -220,6 +237,26 @@ mod tests {
         assert_eq!(root_from_proof(l[1], 1, 5, &longer), None);
         assert_ne!(root_from_proof(l[1], 0, 5, &p), Some(t.root()));
         assert_eq!(t.proof(5), None);
+    }
+
+    #[test]
+    fn should_accept_levels_of_the_right_shape_only() {
+        for count in [1u64, 2, 3, 5, 8, 13] {
+            let tree = MerkleTree::from_leaves(leaves(count)).unwrap();
+            assert_eq!(MerkleTree::from_levels(tree.levels.clone()), Some(tree));
+        }
+        let tree = MerkleTree::from_leaves(leaves(5)).unwrap();
+        let mut short = tree.levels.clone();
+        short.pop(); // no root level
+        assert_eq!(MerkleTree::from_levels(short), None);
+        let mut long = tree.levels.clone();
+        long.push(vec![[0u8; 32]]); // a level above the root
+        assert_eq!(MerkleTree::from_levels(long), None);
+        let mut wide = tree.levels.clone();
+        wide[1].push([0u8; 32]); // 5 leaves -> 3 nodes, not 4
+        assert_eq!(MerkleTree::from_levels(wide), None);
+        assert_eq!(MerkleTree::from_levels(vec![]), None);
+        assert_eq!(MerkleTree::from_levels(vec![vec![]]), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The CPU reference solver, the solution it keeps, and openings.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use crate::error::SolveError;
@@ -8,14 +9,26 @@ use crate::params::ChallengeParams;
 use crate::prf::{dot_low_byte, fill_a_row, fill_b_col, fill_m_row, mix_into};
 use crate::select::Position;
 
-/// A solved challenge: every committed row and the Merkle tree over them.
+/// A solved challenge: the Merkle tree over its committed rows and, from
+/// the CPU solver or [`Solution::from_outputs`], every row. A solution built
+/// from the tree alone ([`Solution::from_tree`], the CUDA solver's: a
+/// data-centre challenge's rows are hundreds of GiB) opens rows recomputed
+/// by [`replay_rows`](crate::replay_rows) instead.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Solution {
     params: ChallengeParams,
     /// `Y_round[row]` of every lane, round and row, `n` bytes each, in leaf
-    /// order.
-    outputs: Vec<u8>,
+    /// order; `None` when only the tree is kept.
+    outputs: Option<Vec<u8>>,
     tree: MerkleTree,
+}
+
+/// One committed row: `Y_round[row]` of lane `lane`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RowKey {
+    pub lane: u32,
+    pub round: u32,
+    pub row: u32,
 }
 
 /// One opened committed row with its Merkle proof.
@@ -80,33 +93,29 @@ where
     let mut b = vec![0i8; n.checked_mul(n).ok_or(SolveError::TooLarge)?];
     let mut x = vec![0i8; n];
     for round in 0..params.rounds {
-        for (col, column) in (0u32..).zip(b.chunks_mut(n)) {
-            fill_b_col(seed, round, col, column);
-        }
+        fill_b(seed, round, n, &mut b);
         for lane in 0..params.lanes {
             for row in 0..params.n {
                 let leaf = params.leaf_index(lane, round, row);
+                let key = RowKey { lane, round, row };
                 match round.checked_sub(1) {
-                    None => fill_a_row(seed, lane, row, &mut x),
+                    None => row_input(seed, key, None, &mut x),
                     Some(prev_round) => {
                         let prev = params.leaf_index(lane, prev_round, row);
                         let prev_hash = usize::try_from(prev)
                             .ok()
                             .and_then(|i| hashes.get(i))
                             .ok_or(SolveError::TooLarge)?;
-                        fill_m_row(seed, lane, round, row, prev_hash, &mut x);
                         let prev_row = row_range(prev, n)
                             .and_then(|r| outputs.get(r))
                             .ok_or(SolveError::TooLarge)?;
-                        mix_into(prev_row, &mut x);
+                        row_input(seed, key, Some((prev_row, prev_hash)), &mut x);
                     }
                 }
                 let out = row_range(leaf, n)
                     .and_then(|r| outputs.get_mut(r))
                     .ok_or(SolveError::TooLarge)?;
-                for (o, column) in out.iter_mut().zip(b.chunks(n)) {
-                    *o = dot_low_byte(&x, column);
-                }
+                row_output(&x, &b, n, out);
                 tamper(
                     Position {
                         lane,
@@ -127,9 +136,43 @@ where
     let tree = MerkleTree::from_leaves(hashes).ok_or(SolveError::TooLarge)?;
     Ok(Solution {
         params: *params,
-        outputs,
+        outputs: Some(outputs),
         tree,
     })
+}
+
+/// B_r, column-major (column j at `[j * n, (j + 1) * n)`).
+pub(crate) fn fill_b(seed: &[u8; 32], round: u32, n: usize, b: &mut [i8]) {
+    for (col, column) in (0u32..).zip(b.chunks_mut(n)) {
+        fill_b_col(seed, round, col, column);
+    }
+}
+
+/// The input row X_round[row] of `key`'s lane: the seeded A row in round 0,
+/// else M_round's row (keyed by the previous round's leaf hash of this row)
+/// added to the previous round's output row. Each row of a lane depends only
+/// on the same row of the previous round, which is what lets
+/// [`replay_rows`](crate::replay_rows) recompute one row alone.
+pub(crate) fn row_input(
+    seed: &[u8; 32],
+    key: RowKey,
+    prev: Option<(&[u8], &[u8; 32])>,
+    x: &mut [i8],
+) {
+    match prev {
+        None => fill_a_row(seed, key.lane, key.row, x),
+        Some((prev_row, prev_leaf)) => {
+            fill_m_row(seed, key.lane, key.round, key.row, prev_leaf, x);
+            mix_into(prev_row, x);
+        }
+    }
+}
+
+/// The output row: low bytes of `x` times each column of `b`.
+pub(crate) fn row_output(x: &[i8], b: &[i8], n: usize, out: &mut [u8]) {
+    for (o, column) in out.iter_mut().zip(b.chunks(n)) {
+        *o = dot_low_byte(x, column);
+    }
 }
 
 impl Solution {
@@ -157,9 +200,37 @@ impl Solution {
         let tree = MerkleTree::from_leaves(hashes).ok_or(SolveError::TooLarge)?;
         Ok(Self {
             params: *params,
-            outputs,
+            outputs: Some(outputs),
             tree,
         })
+    }
+
+    /// A solution that keeps only the Merkle tree over the committed rows
+    /// (built elsewhere, e.g. on the GPU); its openings need the rows from
+    /// [`replay_rows`](crate::replay_rows) ([`open_with`](Self::open_with)).
+    pub fn from_tree(params: &ChallengeParams, tree: MerkleTree) -> Result<Self, SolveError> {
+        params.validate()?;
+        let expected = params.leaf_count();
+        let got = tree.leaf_count();
+        if got != expected {
+            return Err(SolveError::LeafCount { expected, got });
+        }
+        Ok(Self {
+            params: *params,
+            outputs: None,
+            tree,
+        })
+    }
+
+    /// Whether every committed row is kept (else openings need
+    /// [`open_with`](Self::open_with)).
+    pub fn keeps_rows(&self) -> bool {
+        self.outputs.is_some()
+    }
+
+    /// The Merkle tree over the committed rows.
+    pub fn tree(&self) -> &MerkleTree {
+        &self.tree
     }
 
     /// The commitment root (what `MsgChallengeCommit` carries).
@@ -178,30 +249,88 @@ impl Solution {
             return None;
         }
         let leaf = self.params.leaf_index(lane, round, row);
-        self.outputs.get(row_range(leaf, self.params.n_usize())?)
+        self.outputs
+            .as_ref()?
+            .get(row_range(leaf, self.params.n_usize())?)
     }
 
-    fn opened_row(&self, lane: u32, round: u32, row: u32) -> Option<OpenedRow> {
-        let leaf = self.params.leaf_index(lane, round, row);
-        Some(OpenedRow {
-            row: self.output_row(lane, round, row)?.to_vec(),
-            proof: self.tree.proof(leaf)?,
+    /// The rows an opening of `positions` reveals (each position's output
+    /// row and, after round 0, the row it was derived from), sorted, once
+    /// each: what [`replay_rows`](crate::replay_rows) must recompute for a
+    /// solution that keeps only its tree.
+    pub fn rows_to_open(&self, positions: &[Position]) -> Result<Vec<RowKey>, SolveError> {
+        let mut keys = std::collections::BTreeSet::new();
+        for (index, p) in positions.iter().enumerate() {
+            if !p.is_within(&self.params) {
+                return Err(SolveError::PositionOutOfRange { index });
+            }
+            let (lane, row) = (p.lane, p.row);
+            keys.insert(RowKey {
+                lane,
+                round: p.round,
+                row,
+            });
+            if let Some(round) = p.round.checked_sub(1) {
+                keys.insert(RowKey { lane, round, row });
+            }
+        }
+        Ok(keys.into_iter().collect())
+    }
+
+    /// The opened row `key` with its proof: the kept row, else the one in
+    /// `rows`; either must hash to the committed leaf, so a wrong replay is
+    /// caught here rather than failing on chain.
+    fn opened_row(
+        &self,
+        key: RowKey,
+        rows: &BTreeMap<RowKey, Vec<u8>>,
+    ) -> Result<OpenedRow, SolveError> {
+        let leaf = self.params.leaf_index(key.lane, key.round, key.row);
+        let row = match self.output_row(key.lane, key.round, key.row) {
+            Some(row) => row,
+            None => rows.get(&key).ok_or(SolveError::RowMissing(key))?,
+        };
+        let committed = self.tree.leaf(leaf).ok_or(SolveError::TooLarge)?;
+        if leaf_hash(key.lane, key.round, key.row, row) != committed {
+            return Err(SolveError::RowMismatch(key));
+        }
+        Ok(OpenedRow {
+            row: row.to_vec(),
+            proof: self.tree.proof(leaf).ok_or(SolveError::TooLarge)?,
         })
     }
 
     /// Opens `positions` (normally [`select_openings`](crate::select_openings)'s
-    /// answer), in order.
+    /// answer), in order, from the kept rows.
     pub fn open(&self, positions: &[Position]) -> Result<Opening, SolveError> {
+        self.open_with(positions, &BTreeMap::new())
+    }
+
+    /// Opens `positions` with the rows this solution does not keep taken
+    /// from `rows` (see [`rows_to_open`](Self::rows_to_open)); every row is
+    /// checked against its committed leaf.
+    pub fn open_with(
+        &self,
+        positions: &[Position],
+        rows: &BTreeMap<RowKey, Vec<u8>>,
+    ) -> Result<Opening, SolveError> {
         let mut checks = Vec::with_capacity(positions.len());
         for (index, p) in positions.iter().enumerate() {
-            let err = SolveError::PositionOutOfRange { index };
             if !p.is_within(&self.params) {
-                return Err(err);
+                return Err(SolveError::PositionOutOfRange { index });
             }
-            let output = self.opened_row(p.lane, p.round, p.row).ok_or(err.clone())?;
+            let (lane, row) = (p.lane, p.row);
+            let output = self.opened_row(
+                RowKey {
+                    lane,
+                    round: p.round,
+                    row,
+                },
+                rows,
+            )?;
             let input = match p.round.checked_sub(1) {
                 None => None,
-                Some(prev) => Some(self.opened_row(p.lane, prev, p.row).ok_or(err)?),
+                Some(round) => Some(self.opened_row(RowKey { lane, round, row }, rows)?),
             };
             checks.push(OpenedCheck {
                 position: *p,
@@ -269,7 +398,7 @@ mod tests {
     fn should_rebuild_same_root_when_built_from_outputs() {
         let p = small();
         let s = solve(&p, &[1u8; 32]).unwrap();
-        let again = Solution::from_outputs(&p, s.outputs.clone()).unwrap();
+        let again = Solution::from_outputs(&p, s.outputs.clone().unwrap()).unwrap();
         assert_eq!(again, s);
         assert_eq!(
             Solution::from_outputs(&p, vec![0u8; 3]),

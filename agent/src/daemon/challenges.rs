@@ -9,7 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gpuchain_challenge::{select_openings, solve, solve_with_tamper, ChallengeParams, Solution};
+use gpuchain_challenge::{
+    select_openings, solve, solve_with_tamper, ChallengeParams, RowKey, Solution,
+};
 use gpuchain_proto::attestation::{
     Challenge, ChallengeParams as ProtoParams, ChallengeStatus, MsgChallengeCommit,
     MsgChallengeOpen,
@@ -159,16 +161,11 @@ impl Solver {
             .ok_or_else(|| format!("challenge {}: no solution", ch.id))
     }
 
-    /// Solves on the GPU whose uuid is `uuid` (device 0 when no visible
-    /// device has it, e.g. a simulated inventory), loading the kernels on
+    /// The loaded kernels of the GPU whose uuid is `uuid` (device 0 when no
+    /// visible device has it, e.g. a simulated inventory), loading them on
     /// first use.
     #[cfg(feature = "cuda")]
-    fn solve_cuda(
-        &mut self,
-        uuid: &str,
-        params: &ChallengeParams,
-        seed: &[u8; 32],
-    ) -> Result<Solution, String> {
+    fn gpu(&mut self, uuid: &str) -> Result<&super::cuda::CudaSolver, String> {
         let ordinal = match super::cuda::ordinal_for_uuid(uuid)? {
             Some(o) => o,
             None => {
@@ -179,15 +176,38 @@ impl Solver {
                 0
             }
         };
-        let gpu = match self.gpus.entry(ordinal) {
+        Ok(match self.gpus.entry(ordinal) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => {
                 let gpu = super::cuda::CudaSolver::new(ordinal)?;
                 tracing::info!(ordinal, device = gpu.name(), "CUDA challenge solver loaded");
                 e.insert(gpu)
             }
-        };
-        gpu.solve(params, seed)
+        })
+    }
+
+    /// Solves on the GPU whose uuid is `uuid`; the solution keeps only its
+    /// tree.
+    #[cfg(feature = "cuda")]
+    fn solve_cuda(
+        &mut self,
+        uuid: &str,
+        params: &ChallengeParams,
+        seed: &[u8; 32],
+    ) -> Result<Solution, String> {
+        self.gpu(uuid)?.solve(params, seed)
+    }
+
+    /// Recomputes the rows an opening needs on the GPU that solved it.
+    #[cfg(feature = "cuda")]
+    fn replay(
+        &mut self,
+        uuid: &str,
+        params: &ChallengeParams,
+        seed: &[u8; 32],
+        wanted: &[RowKey],
+    ) -> Result<BTreeMap<RowKey, Vec<u8>>, String> {
+        self.gpu(uuid)?.replay_rows(params, seed, wanted)
     }
 
     /// Without the `cuda` feature the CUDA solver does not exist (the config
@@ -200,6 +220,19 @@ impl Solver {
         _seed: &[u8; 32],
     ) -> Result<Solution, String> {
         Err("solver = \"cuda\" needs the agent built with `--features cuda`".to_string())
+    }
+
+    /// Without the GPU, the CPU reference recomputes the rows (only a
+    /// tree-only solution needs this, and only the CUDA solver makes one).
+    #[cfg(not(feature = "cuda"))]
+    fn replay(
+        &mut self,
+        _uuid: &str,
+        params: &ChallengeParams,
+        seed: &[u8; 32],
+        wanted: &[RowKey],
+    ) -> Result<BTreeMap<RowKey, Vec<u8>>, String> {
+        gpuchain_challenge::replay_rows(params, seed, wanted).map_err(|e| e.to_string())
     }
 
     /// Drops the solutions of challenges not in `pending`.
@@ -245,8 +278,20 @@ impl Solver {
         }
         let positions = select_openings(&params, &seed, &committed, &ch.beacon)
             .map_err(|e| format!("challenge {}: {e}", ch.id))?;
-        let opening = solution
-            .open(&positions)
+        // A solution that keeps only its tree (the CUDA solver's) opens
+        // rows recomputed now; each is checked against its leaf.
+        let rows = if solution.keeps_rows() {
+            BTreeMap::new()
+        } else {
+            let needed = solution
+                .rows_to_open(&positions)
+                .map_err(|e| format!("challenge {}: {e}", ch.id))?;
+            self.replay(&ch.gpu_uuid, &params, &seed, &needed)
+                .map_err(|e| format!("challenge {}: recomputing the opened rows: {e}", ch.id))?
+        };
+        let opening = self
+            .solution(ch)?
+            .open_with(&positions, &rows)
             .map_err(|e| format!("challenge {}: {e}", ch.id))?;
         Ok(MsgChallengeOpen {
             signer: signer.to_string(),
@@ -302,6 +347,40 @@ mod tests {
     #[test]
     fn should_pass_verification_when_answering_honestly() {
         assert_eq!(answer(ChallengeMode::Honest), Ok(()));
+    }
+
+    /// A solution that keeps only its tree (what the CUDA solver caches)
+    /// opens rows recomputed for the opening (on the GPU with the `cuda`
+    /// feature; by the CPU reference without it): the same message as from
+    /// a solution that kept every row.
+    #[test]
+    fn should_open_a_tree_only_solution_with_recomputed_rows() {
+        let mut ch = challenge();
+        ch.gpu_uuid = "GPU-not-a-visible-device".into();
+        let mut full = Solver::new(ChallengeMode::Honest);
+        ch.root = full.commit_msg("agent", &ch).unwrap().root;
+        ch.status = ChallengeStatus::AwaitingOpen as i32;
+        ch.beacon = vec![5u8; 32];
+        ch.open_deadline = 200;
+        let expected = full.open_msg("agent", &ch).unwrap();
+        let params = ChallengeParams::test_cpu();
+        let tree = full.solution(&ch).unwrap().tree().clone();
+        let mut s = Solver::new(ChallengeMode::Honest);
+        s.cache
+            .insert(ch.id, Solution::from_tree(&params, tree).unwrap());
+        assert!(!s.solution(&ch).unwrap().keeps_rows());
+        #[cfg(feature = "cuda")]
+        if super::super::cuda::CudaSolver::new(0).is_err() {
+            return; // no GPU here: the replay path is the GPU's
+        }
+        let open = s.open_msg("agent", &ch).unwrap();
+        assert_eq!(open, expected);
+        let root = gpuchain_challenge::decode_root(&ch.root).unwrap();
+        let positions = select_openings(&params, &[3u8; 32], &root, &ch.beacon).unwrap();
+        assert_eq!(
+            verify_bytes(&params, &[3u8; 32], &root, &positions, &open.opening),
+            Ok(())
+        );
     }
 
     #[test]
@@ -458,8 +537,43 @@ mod tests {
                 "{params:?}: plain and tensor-core products differ"
             );
             assert_eq!(Solution::from_outputs(&params, outputs).unwrap(), cpu);
+            // the production path: only the tree comes back (built on the GPU)
+            let tree_only = gpu.solve(&params, &seed).unwrap();
+            assert!(!tree_only.keeps_rows());
+            assert_eq!(tree_only.tree(), cpu.tree(), "{params:?}: GPU tree");
+            // every round of the first and last lanes' first, middle and
+            // last rows, replayed on the GPU
+            let mut wanted = Vec::new();
+            for lane in [0, params.lanes - 1] {
+                for row in [0, params.n / 2, params.n - 1] {
+                    for round in 0..params.rounds {
+                        wanted.push(gpuchain_challenge::RowKey { lane, round, row });
+                    }
+                }
+            }
+            let rows = gpu.replay_rows(&params, &seed, &wanted).unwrap();
+            for k in &wanted {
+                assert_eq!(
+                    Some(rows[k].as_slice()),
+                    cpu.output_row(k.lane, k.round, k.row),
+                    "{params:?} replayed {k:?}"
+                );
+            }
+            // whole openings from replayed rows verify, and equal the CPU
+            // solution's
+            for beacon in [[1u8; 32], [2u8; 32]] {
+                let positions = select_openings(&params, &seed, &cpu.root(), &beacon).unwrap();
+                let needed = tree_only.rows_to_open(&positions).unwrap();
+                let rows = gpu.replay_rows(&params, &seed, &needed).unwrap();
+                let opening = tree_only.open_with(&positions, &rows).unwrap();
+                assert_eq!(opening, cpu.open(&positions).unwrap());
+                assert_eq!(
+                    gpuchain_challenge::verify(&params, &seed, &cpu.root(), &positions, &opening),
+                    Ok(())
+                );
+            }
         }
-        // and through the agent's Solver: a verified answer
+        // and through the agent's Solver: the same commit and opening
         let mut ch = challenge();
         ch.gpu_uuid = "GPU-not-a-visible-device".into();
         let mut s = Solver::with_kind(ChallengeMode::Honest, SolverKind::Cuda);
@@ -467,6 +581,14 @@ mod tests {
         assert_eq!(
             s.solution(&ch).unwrap().root(),
             cpu.solution(&ch).unwrap().root()
+        );
+        assert!(!s.solution(&ch).unwrap().keeps_rows());
+        ch.root = s.commit_msg("agent", &ch).unwrap().root;
+        ch.status = ChallengeStatus::AwaitingOpen as i32;
+        ch.beacon = vec![9u8; 32];
+        assert_eq!(
+            s.open_msg("agent", &ch).unwrap(),
+            cpu.open_msg("agent", &ch).unwrap()
         );
     }
 

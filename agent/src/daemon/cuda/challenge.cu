@@ -123,26 +123,56 @@ __device__ void sha256_final(Sha256* s, u8 out[32]) {
     }
 }
 
+// "gpuchain/challenge/v1/prf"
+__constant__ u8 PRF_DOMAIN[25] = {'g', 'p', 'u', 'c', 'h', 'a', 'i', 'n', '/', 'c', 'h', 'a', 'l', 'l', 'e', 'n', 'g', 'e', '/', 'v', '1', '/', 'p', 'r', 'f'};
+
+// The key of one PRF stream; `extra` (32 bytes) is appended when non-null.
+__device__ void prf_key(const u8* seed, u32 tag, u32 lane, u32 round, u32 index, const u8* extra,
+                        u8* key) {
+    Sha256 h;
+    sha256_init(&h);
+    sha256_update(&h, PRF_DOMAIN, 25);
+    sha256_byte(&h, (u8)tag);
+    sha256_update(&h, seed, 32);
+    sha256_be32(&h, lane);
+    sha256_be32(&h, round);
+    sha256_be32(&h, index);
+    if (extra) sha256_update(&h, extra, 32);
+    sha256_final(&h, key);
+}
+
+// leaf(lane, round, row) of the n-byte output row `y`.
+__device__ void leaf_of(u32 lane, u32 round, u32 row, const u8* y, u32 n, u8* leaf) {
+    Sha256 h;
+    sha256_init(&h);
+    sha256_byte(&h, 0x00);
+    sha256_be32(&h, lane);
+    sha256_be32(&h, round);
+    sha256_be32(&h, row);
+    sha256_update(&h, y, n);
+    sha256_final(&h, leaf);
+}
+
 // Keys of `lanes * count` streams: stream s = lane_local * count + index gets
 // key(tag, seed, lane_field, round, index [, extra + s * 32]) where
 // lane_field = lane0 + lane_local. `use_extra` != 0 appends 32 bytes of `extra`.
 extern "C" __global__ void stream_keys(const u8* seed, u32 tag, u32 lane0, u32 lanes, u32 round,
                                        u32 count, const u8* extra, u32 use_extra, u8* keys) {
-    // "gpuchain/challenge/v1/prf"
-    const u8 domain[25] = {'g', 'p', 'u', 'c', 'h', 'a', 'i', 'n', '/', 'c', 'h', 'a', 'l', 'l', 'e', 'n', 'g', 'e', '/', 'v', '1', '/', 'p', 'r', 'f'};
     GRID_LOOP(s, (u64)lanes * (u64)count) {
-        u32 lane_local = (u32)(s / count);
-        u32 index = (u32)(s % count);
-        Sha256 h;
-        sha256_init(&h);
-        sha256_update(&h, domain, 25);
-        sha256_byte(&h, (u8)tag);
-        sha256_update(&h, seed, 32);
-        sha256_be32(&h, lane0 + lane_local);
-        sha256_be32(&h, round);
-        sha256_be32(&h, index);
-        if (use_extra) sha256_update(&h, extra + s * 32ull, 32);
-        sha256_final(&h, keys + s * 32ull);
+        prf_key(seed, tag, lane0 + (u32)(s / count), round, (u32)(s % count),
+                use_extra ? extra + s * 32ull : (const u8*)0, keys + s * 32ull);
+    }
+}
+
+// Replay of chosen rows ("chains": row chain_rows[s] of lane chain_lanes[s]):
+// the key of chain s's stream in `round` ('A' rows, or 'M' rows keyed by the
+// chain's previous leaf in extra + s * 32).
+extern "C" __global__ void chain_keys(const u8* seed, u32 tag, const u32* chain_lanes,
+                                      const u32* chain_rows, u32 chains, u32 round, const u8* extra,
+                                      u32 use_extra, u8* keys) {
+    GRID_LOOP(s, chains) {
+        prf_key(seed, tag, chain_lanes[s], round, chain_rows[s],
+                use_extra ? extra + s * 32ull : (const u8*)0, keys + s * 32ull);
     }
 }
 
@@ -271,15 +301,47 @@ extern "C" __global__ void gemm_low_byte_mma(const u8* x, const u8* b, u8* y, u3
 extern "C" __global__ void leaf_hashes(const u8* y, u32 lane0, u32 lanes, u32 round, u32 n,
                                        u8* leaves) {
     GRID_LOOP(s, (u64)lanes * (u64)n) {
-        u32 lane_local = (u32)(s / n);
-        u32 row = (u32)(s % n);
-        Sha256 h;
-        sha256_init(&h);
-        sha256_byte(&h, 0x00);
-        sha256_be32(&h, lane0 + lane_local);
-        sha256_be32(&h, round);
-        sha256_be32(&h, row);
-        sha256_update(&h, y + s * (u64)n, n);
-        sha256_final(&h, leaves + s * 32ull);
+        leaf_of(lane0 + (u32)(s / n), round, (u32)(s % n), y + s * (u64)n, n, leaves + s * 32ull);
+    }
+}
+
+// Replay: Y[s] = low bytes of X[s] * B for `chains` rows (X row-major, B
+// column-major). Consecutive threads take consecutive rows of one column, so
+// a warp reads each byte of the column once.
+extern "C" __global__ void gemm_rows_low_byte(const u8* x, const u8* b, u8* y, u32 chains, u32 n) {
+    GRID_LOOP(i, (u64)chains * (u64)n) {
+        u64 col = i / chains;
+        u64 s = i % chains;
+        const u8* xr = x + s * (u64)n;
+        const u8* bc = b + col * (u64)n;
+        int acc = 0;
+        for (u32 t = 0; t < n; t++) acc += (int)(signed char)xr[t] * (int)(signed char)bc[t];
+        y[s * (u64)n + col] = (u8)((u32)acc & 0xffu);
+    }
+}
+
+// Replay: leaves[s] = leaf(chain_lanes[s], round, chain_rows[s], Y[s]).
+extern "C" __global__ void chain_leaves(const u8* y, const u32* chain_lanes, const u32* chain_rows,
+                                        u32 chains, u32 round, u32 n, u8* leaves) {
+    GRID_LOOP(s, chains) {
+        leaf_of(chain_lanes[s], round, chain_rows[s], y + s * (u64)n, n, leaves + s * 32ull);
+    }
+}
+
+// One level of the Merkle tree (crate gpuchain-challenge, merkle.rs): node i
+// of the level above `count` nodes is SHA-256(0x01 || left || right), or the
+// last node itself when `count` is odd.
+extern "C" __global__ void merkle_level(const u8* below, u64 count, u8* above) {
+    GRID_LOOP(i, (count + 1ull) / 2ull) {
+        const u8* left = below + 2ull * i * 32ull;
+        if (2ull * i + 1ull < count) {
+            Sha256 h;
+            sha256_init(&h);
+            sha256_byte(&h, 0x01);
+            sha256_update(&h, left, 64);
+            sha256_final(&h, above + i * 32ull);
+        } else {
+            for (int k = 0; k < 32; k++) above[i * 32ull + k] = left[k];
+        }
     }
 }

@@ -2,6 +2,9 @@
 // C++, runs them sequentially (one "thread" walks every grid-stride loop) in
 // the same order as the Rust driver (agent/src/daemon/cuda.rs), and prints
 // the Merkle root, to cross-check the kernel source against the CPU solver.
+// It then replays every row with the replay kernels (chain_keys,
+// gemm_rows_low_byte, chain_leaves) and checks each round's rows against the
+// full run's, and builds the root a second time with merkle_level.
 //
 //   g++ -O2 -x c++ agent/src/daemon/cuda/emulate.cpp -o /tmp/emu && /tmp/emu 64 4 2 7
 //   (prints the root for n=64, rounds=4, lanes=2, seed=[7;32]; an optional
@@ -38,6 +41,7 @@ int main(int argc, char** argv) {
     u64 nn = (u64)n * n;
     std::vector<u8> keys((u64)lanes * n * 32), b(nn), x(lanes * nn), y(lanes * nn), leaves(lanes * (u64)n * 32);
     std::vector<u8> all_leaves((u64)lanes * rounds * n * 32);
+    std::vector<u8> all_y((u64)lanes * rounds * nn);
     for (u32 lane0 = 0; lane0 < lanes; lane0 += batch) {
     u32 bl = lanes - lane0 < batch ? lanes - lane0 : batch;
     for (u32 r = 0; r < rounds; r++) {
@@ -53,8 +57,10 @@ int main(int argc, char** argv) {
         }
         gemm_low_byte(x.data(), b.data(), y.data(), bl, n);
         leaf_hashes(y.data(), lane0, bl, r, n, leaves.data());
-        for (u32 l = 0; l < bl; l++)
+        for (u32 l = 0; l < bl; l++) {
             memcpy(&all_leaves[(((u64)(lane0 + l) * rounds + r) * n) * 32], &leaves[(u64)l * n * 32], (u64)n * 32);
+            memcpy(&all_y[((u64)(lane0 + l) * rounds + r) * nn], &y[(u64)l * nn], nn);
+        }
     }
     }
     std::vector<u8> level = all_leaves;
@@ -67,5 +73,36 @@ int main(int argc, char** argv) {
     }
     for (int i = 0; i < 32; i++) printf("%02x", level[i]);
     printf("\n");
+    // the same root through merkle_level
+    std::vector<u8> below = all_leaves;
+    while (below.size() > 32) {
+        u64 count = below.size() / 32;
+        std::vector<u8> above(((count + 1) / 2) * 32);
+        merkle_level(below.data(), count, above.data());
+        below = above;
+    }
+    if (memcmp(below.data(), level.data(), 32) != 0) { fprintf(stderr, "merkle_level root differs\n"); return 1; }
+    // replay every row of every lane as chains, round by round
+    u32 chains = lanes * n;
+    std::vector<u32> chain_lanes(chains), chain_rows(chains);
+    for (u32 s = 0; s < chains; s++) { chain_lanes[s] = s / n; chain_rows[s] = s % n; }
+    std::vector<u8> ckeys((u64)chains * 32), cx((u64)chains * n), cy((u64)chains * n), cleaves((u64)chains * 32);
+    for (u32 r = 0; r < rounds; r++) {
+        stream_keys(seed, 'B', 0, 1, r, n, keys.data(), 0, keys.data());
+        fill_streams(keys.data(), n, n, b.data());
+        chain_keys(seed, r == 0 ? 'A' : 'M', chain_lanes.data(), chain_rows.data(), chains, r, cleaves.data(), r == 0 ? 0 : 1, ckeys.data());
+        fill_streams(ckeys.data(), chains, n, cx.data());
+        if (r > 0) mix_add(cx.data(), cy.data(), (u64)chains * n);
+        gemm_rows_low_byte(cx.data(), b.data(), cy.data(), chains, n);
+        chain_leaves(cy.data(), chain_lanes.data(), chain_rows.data(), chains, r, n, cleaves.data());
+        for (u32 s = 0; s < chains; s++) {
+            u64 at = ((u64)chain_lanes[s] * rounds + r) * nn + (u64)chain_rows[s] * n;
+            if (memcmp(&cy[(u64)s * n], &all_y[at], n) != 0) {
+                fprintf(stderr, "replayed row %u of lane %u round %u differs\n", chain_rows[s], chain_lanes[s], r);
+                return 1;
+            }
+        }
+    }
+    fprintf(stderr, "replay and merkle_level agree\n");
     return 0;
 }
