@@ -38,22 +38,29 @@ struct Sha256 {
 
 __device__ __forceinline__ u32 rotr32(u32 x, u32 n) { return (x >> n) | (x << (32u - n)); }
 
-__device__ void sha256_compress(u32 h[8], const u8 block[64]) {
-    u32 w[64];
-    for (int i = 0; i < 16; i++) {
-        w[i] = ((u32)block[4 * i] << 24) | ((u32)block[4 * i + 1] << 16) |
-               ((u32)block[4 * i + 2] << 8) | (u32)block[4 * i + 3];
-    }
-    for (int i = 16; i < 64; i++) {
-        u32 s0 = rotr32(w[i - 15], 7) ^ rotr32(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        u32 s1 = rotr32(w[i - 2], 17) ^ rotr32(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
+__device__ __forceinline__ u32 be32_at(const u8* p) {
+    return ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | (u32)p[3];
+}
+
+// The 64 rounds over one block given as 16 big-endian words; the message
+// schedule rolls through w (fully unrolled, so w stays in registers).
+__device__ __forceinline__ void sha256_rounds(u32 h[8], u32 w[16]) {
     u32 a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+#pragma unroll
     for (int i = 0; i < 64; i++) {
+        u32 wi;
+        if (i < 16) {
+            wi = w[i];
+        } else {
+            u32 w15 = w[(i - 15) & 15], w2 = w[(i - 2) & 15];
+            u32 s0 = rotr32(w15, 7) ^ rotr32(w15, 18) ^ (w15 >> 3);
+            u32 s1 = rotr32(w2, 17) ^ rotr32(w2, 19) ^ (w2 >> 10);
+            wi = w[i & 15] + s0 + w[(i - 7) & 15] + s1;
+            w[i & 15] = wi;
+        }
         u32 S1 = rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25);
         u32 ch = (e & f) ^ (~e & g);
-        u32 t1 = hh + S1 + ch + SHA256_K[i] + w[i];
+        u32 t1 = hh + S1 + ch + SHA256_K[i] + wi;
         u32 S0 = rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22);
         u32 maj = (a & b) ^ (a & c) ^ (b & c);
         u32 t2 = S0 + maj;
@@ -76,15 +83,34 @@ __device__ void sha256_compress(u32 h[8], const u8 block[64]) {
     h[7] += hh;
 }
 
+__device__ void sha256_compress(u32 h[8], const u8 block[64]) {
+    u32 w[16];
+    for (int i = 0; i < 16; i++) w[i] = be32_at(block + 4 * i);
+    sha256_rounds(h, w);
+}
+
+__device__ __forceinline__ void sha256_iv(u32 h[8]) {
+    h[0] = 0x6a09e667u;
+    h[1] = 0xbb67ae85u;
+    h[2] = 0x3c6ef372u;
+    h[3] = 0xa54ff53au;
+    h[4] = 0x510e527fu;
+    h[5] = 0x9b05688cu;
+    h[6] = 0x1f83d9abu;
+    h[7] = 0x5be0cd19u;
+}
+
+__device__ __forceinline__ void sha256_out(const u32 h[8], u8 out[32]) {
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (u8)(h[i] >> 24);
+        out[4 * i + 1] = (u8)(h[i] >> 16);
+        out[4 * i + 2] = (u8)(h[i] >> 8);
+        out[4 * i + 3] = (u8)h[i];
+    }
+}
+
 __device__ void sha256_init(Sha256* s) {
-    s->h[0] = 0x6a09e667u;
-    s->h[1] = 0xbb67ae85u;
-    s->h[2] = 0x3c6ef372u;
-    s->h[3] = 0xa54ff53au;
-    s->h[4] = 0x510e527fu;
-    s->h[5] = 0x9b05688cu;
-    s->h[6] = 0x1f83d9abu;
-    s->h[7] = 0x5be0cd19u;
+    sha256_iv(s->h);
     s->used = 0;
     s->total = 0;
 }
@@ -115,12 +141,7 @@ __device__ void sha256_final(Sha256* s, u8 out[32]) {
     while (s->used != 56) sha256_byte(s, 0);
     for (int i = 7; i >= 0; i--) s->buf[56 + (7 - i)] = (u8)(bits >> (8 * i));
     sha256_compress(s->h, s->buf);
-    for (int i = 0; i < 8; i++) {
-        out[4 * i] = (u8)(s->h[i] >> 24);
-        out[4 * i + 1] = (u8)(s->h[i] >> 16);
-        out[4 * i + 2] = (u8)(s->h[i] >> 8);
-        out[4 * i + 3] = (u8)s->h[i];
-    }
+    sha256_out(s->h, out);
 }
 
 // "gpuchain/challenge/v1/prf"
@@ -141,16 +162,46 @@ __device__ void prf_key(const u8* seed, u32 tag, u32 lane, u32 round, u32 index,
     sha256_final(&h, key);
 }
 
-// leaf(lane, round, row) of the n-byte output row `y`.
+// Byte q of the padded message of leaf_of: the 13-byte header, the row, 0x80,
+// zeros, and the bit length in the last 8 bytes (`padded` bytes in all).
+__device__ __forceinline__ u8 leaf_msg_byte(u32 lane, u32 round, u32 row, const u8* y, u64 len,
+                                             u64 padded, u64 q) {
+    if (q == 0ull) return 0x00;
+    if (q < 13ull) {
+        u32 field = q < 5ull ? lane : (q < 9ull ? round : row);
+        return (u8)(field >> (24u - 8u * (u32)((q - 1ull) & 3ull)));
+    }
+    if (q < len) return y[q - 13ull];
+    if (q == len) return 0x80;
+    if (q >= padded - 8ull) return (u8)((len * 8ull) >> (8ull * (padded - 1ull - q)));
+    return 0;
+}
+
+// leaf(lane, round, row) of the n-byte output row `y`: SHA-256(0x00 || lane
+// || round || row || y), built a word at a time (the row's words straight
+// from memory; only the first and last blocks mix in header and padding).
 __device__ void leaf_of(u32 lane, u32 round, u32 row, const u8* y, u32 n, u8* leaf) {
-    Sha256 h;
-    sha256_init(&h);
-    sha256_byte(&h, 0x00);
-    sha256_be32(&h, lane);
-    sha256_be32(&h, round);
-    sha256_be32(&h, row);
-    sha256_update(&h, y, n);
-    sha256_final(&h, leaf);
+    const u64 len = 13ull + (u64)n;
+    const u64 padded = ((len + 8ull) / 64ull + 1ull) * 64ull;
+    u32 h[8];
+    sha256_iv(h);
+    for (u64 block = 0; block < padded; block += 64ull) {
+        u32 w[16];
+#pragma unroll
+        for (int j = 0; j < 16; j++) {
+            const u64 q = block + 4ull * (u64)j;
+            if (q >= 13ull && q + 4ull <= len) {
+                w[j] = be32_at(y + (q - 13ull));
+            } else {
+                w[j] = ((u32)leaf_msg_byte(lane, round, row, y, len, padded, q) << 24) |
+                       ((u32)leaf_msg_byte(lane, round, row, y, len, padded, q + 1ull) << 16) |
+                       ((u32)leaf_msg_byte(lane, round, row, y, len, padded, q + 2ull) << 8) |
+                       (u32)leaf_msg_byte(lane, round, row, y, len, padded, q + 3ull);
+            }
+        }
+        sha256_rounds(h, w);
+    }
+    sha256_out(h, leaf);
 }
 
 // Keys of `lanes * count` streams: stream s = lane_local * count + index gets
@@ -182,14 +233,21 @@ extern "C" __global__ void fill_streams(const u8* keys, u64 streams, u32 n, u8* 
     GRID_LOOP(i, streams * blocks) {
         u64 s = i / blocks;
         u32 c = (u32)(i % blocks);
-        Sha256 h;
-        sha256_init(&h);
-        sha256_update(&h, keys + s * 32ull, 32);
-        sha256_be32(&h, c);
-        u8 block[32];
-        sha256_final(&h, block);
+        // SHA-256(key || c_be32): 36 bytes, one block
+        const u8* key = keys + s * 32ull;
+        u32 w[16];
+        for (int j = 0; j < 8; j++) w[j] = be32_at(key + 4 * j);
+        w[8] = c;
+        w[9] = 0x80000000u;
+        for (int j = 10; j < 15; j++) w[j] = 0;
+        w[15] = 36u * 8u;
+        u32 h[8];
+        sha256_iv(h);
+        sha256_rounds(h, w);
         u64 start = (u64)c * 32ull;
-        for (u32 k = 0; k < 32 && start + k < (u64)n; k++) out[s * (u64)n + start + k] = block[k];
+#pragma unroll
+        for (int k = 0; k < 32; k++)
+            if (start + (u64)k < (u64)n) out[s * (u64)n + start + (u64)k] = (u8)(h[k / 4] >> (24 - 8 * (k % 4)));
     }
 }
 
@@ -242,8 +300,11 @@ extern "C" __global__ void gemm_low_byte_mma(const u8* x, const u8* b, u8* y, u3
         const u8* xt = x + lane * nn + (u64)row0 * n;
         const u8* bt = b + (u64)col0 * n;
         int acc[4][4][4];
+#pragma unroll
         for (int i = 0; i < 4; i++)
+#pragma unroll
             for (int j = 0; j < 4; j++)
+#pragma unroll
                 for (int k = 0; k < 4; k++) acc[i][j][k] = 0;
         for (u32 k0 = 0; k0 < n; k0 += MMA_K) {
             for (u32 i = threadIdx.x; i < MMA_TILE * (MMA_K / 16); i += blockDim.x) {
@@ -284,7 +345,9 @@ extern "C" __global__ void gemm_low_byte_mma(const u8* x, const u8* b, u8* y, u3
             __syncthreads();
         }
         // acc[mi][ni] = C[g][2t], C[g][2t+1], C[g+8][2t], C[g+8][2t+1] of its 16 x 8 tile.
+#pragma unroll
         for (int mi = 0; mi < 4; mi++)
+#pragma unroll
             for (int ni = 0; ni < 4; ni++) {
                 const u32 r = row0 + wm + mi * 16 + g, c = col0 + wn + ni * 8 + t * 2u;
                 u8* out = y + lane * nn + (u64)r * n + c;
