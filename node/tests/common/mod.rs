@@ -3,10 +3,12 @@
 //! a temporary home.
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -40,12 +42,24 @@ pub fn cometbft_bin() -> PathBuf {
     p
 }
 
+/// A free loopback port, never the same one twice in this test process: the
+/// probe's listener closes before cometbft or gpuchaind binds the port, so
+/// the OS may hand the same port out again (it once gave one node's RPC and
+/// P2P listeners the same port, and cometbft failed with "address already in
+/// use").
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if given.insert(port) {
+            return port;
+        }
+    }
 }
 
 pub struct Node {

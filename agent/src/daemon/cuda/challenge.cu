@@ -277,16 +277,39 @@ extern "C" __global__ void gemm_low_byte(const u8* x, const u8* b, u8* y, u32 la
 // only for such a target, and the driver launches it only when n % 128 == 0).
 // int8 x int8 -> int32 mma.sync is exact, so Y is bit for bit gemm_low_byte's.
 // Each block computes 128 x 128 outputs of one lane with 8 warps (64 x 32
-// each), staging 128-byte slices of X rows and B columns in shared memory;
-// rows are padded to 144 bytes so the fragment loads of a warp hit 32
-// different banks.
+// each), staging 64-byte slices of X rows and B columns in shared memory,
+// two stages deep: cp.async fetches the next slice while the warps multiply
+// the current one. Rows are padded to 80 bytes so the fragment loads of a
+// warp hit 32 different banks.
 #define MMA_TILE 128
-#define MMA_K 128
+#define MMA_K 64
 #define MMA_LDS (MMA_K + 16)
+#define MMA_STAGE (MMA_TILE * MMA_LDS)
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+// 16 bytes global -> shared, asynchronously (completes at cp.async.wait_group).
+__device__ __forceinline__ void cp_async16(u8* smem, const u8* gmem) {
+    unsigned dst;
+    asm volatile("{ .reg .u64 a; cvta.to.shared.u64 a, %1; cvt.u32.u64 %0, a; }"
+                 : "=r"(dst)
+                 : "l"(smem));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(dst), "l"(gmem) : "memory");
+}
+
+// Slice k0 .. k0 + MMA_K of the tile's 128 X rows and 128 B columns into one stage.
+__device__ __forceinline__ void mma_stage(u8* sx, u8* sb, const u8* xt, const u8* bt, u32 n, u32 k0) {
+    for (u32 i = threadIdx.x; i < MMA_TILE * (MMA_K / 16); i += blockDim.x) {
+        const u32 r = i / (MMA_K / 16), c = (i % (MMA_K / 16)) * 16u;
+        cp_async16(sx + r * MMA_LDS + c, xt + (u64)r * n + k0 + c);
+        cp_async16(sb + r * MMA_LDS + c, bt + (u64)r * n + k0 + c);
+    }
+    asm volatile("cp.async.commit_group;" ::: "memory");
+}
+#endif
 extern "C" __global__ void gemm_low_byte_mma(const u8* x, const u8* b, u8* y, u32 lanes, u32 n) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    __shared__ __align__(16) u8 sx[MMA_TILE * MMA_LDS];
-    __shared__ __align__(16) u8 sb[MMA_TILE * MMA_LDS];
+    __shared__ __align__(16) u8 sx[2 * MMA_STAGE];
+    __shared__ __align__(16) u8 sb[2 * MMA_STAGE];
     const u32 per_dim = n / MMA_TILE;
     const u64 per_lane = (u64)per_dim * (u64)per_dim;
     const u64 nn = (u64)n * (u64)n;
@@ -306,19 +329,27 @@ extern "C" __global__ void gemm_low_byte_mma(const u8* x, const u8* b, u8* y, u3
             for (int j = 0; j < 4; j++)
 #pragma unroll
                 for (int k = 0; k < 4; k++) acc[i][j][k] = 0;
-        for (u32 k0 = 0; k0 < n; k0 += MMA_K) {
-            for (u32 i = threadIdx.x; i < MMA_TILE * (MMA_K / 16); i += blockDim.x) {
-                const u32 r = i / (MMA_K / 16), c = (i % (MMA_K / 16)) * 16u;
-                *(uint4*)(sx + r * MMA_LDS + c) = *(const uint4*)(xt + (u64)r * n + k0 + c);
-                *(uint4*)(sb + r * MMA_LDS + c) = *(const uint4*)(bt + (u64)r * n + k0 + c);
+        const u32 slices = n / MMA_K;
+        mma_stage(sx, sb, xt, bt, n, 0);
+        for (u32 kt = 0; kt < slices; kt++) {
+            // fetch slice kt + 1 into the other stage (free: every warp
+            // passed the barrier after multiplying it), then wait for kt
+            if (kt + 1 < slices) {
+                const u32 next = ((kt + 1) & 1u) * MMA_STAGE;
+                mma_stage(sx + next, sb + next, xt, bt, n, (kt + 1) * MMA_K);
+                asm volatile("cp.async.wait_group 1;" ::: "memory");
+            } else {
+                asm volatile("cp.async.wait_group 0;" ::: "memory");
             }
             __syncthreads();
+            const u8* cx = sx + (kt & 1u) * MMA_STAGE;
+            const u8* cb = sb + (kt & 1u) * MMA_STAGE;
 #pragma unroll
             for (u32 kk = 0; kk < MMA_K; kk += 32) {
                 u32 af[4][4], bf[4][2];
 #pragma unroll
                 for (int mi = 0; mi < 4; mi++) {
-                    const u8* p = sx + (wm + mi * 16 + g) * MMA_LDS + kk + t * 4u;
+                    const u8* p = cx + (wm + mi * 16 + g) * MMA_LDS + kk + t * 4u;
                     af[mi][0] = *(const u32*)p;
                     af[mi][1] = *(const u32*)(p + 8 * MMA_LDS);
                     af[mi][2] = *(const u32*)(p + 16);
@@ -326,7 +357,7 @@ extern "C" __global__ void gemm_low_byte_mma(const u8* x, const u8* b, u8* y, u3
                 }
 #pragma unroll
                 for (int ni = 0; ni < 4; ni++) {
-                    const u8* q = sb + (wn + ni * 8 + g) * MMA_LDS + kk + t * 4u;
+                    const u8* q = cb + (wn + ni * 8 + g) * MMA_LDS + kk + t * 4u;
                     bf[ni][0] = *(const u32*)q;
                     bf[ni][1] = *(const u32*)(q + 16);
                 }
