@@ -22,11 +22,10 @@
 pub const KERNEL_SOURCE: &str = include_str!("cuda/challenge.cu");
 
 /// The kernels [`KERNEL_SOURCE`] defines (`extern "C"`), in launch order.
-pub const KERNEL_NAMES: [&str; 10] = [
+pub const KERNEL_NAMES: [&str; 9] = [
     "stream_keys",
     "chain_keys",
     "fill_streams",
-    "mix_add",
     "gemm_low_byte",
     "gemm_low_byte_mma",
     "leaf_hashes",

@@ -227,8 +227,31 @@ extern "C" __global__ void chain_keys(const u8* seed, u32 tag, const u32* chain_
     }
 }
 
-// out[s * n + t] = entry t of stream `keys + s * 32`, for `streams` streams.
-extern "C" __global__ void fill_streams(const u8* keys, u64 streams, u32 n, u8* out) {
+// Byte-wise (a + b) mod 256 of four packed bytes (no carry between bytes).
+__device__ __forceinline__ u32 add_bytes(u32 a, u32 b) {
+    return ((a & 0x7f7f7f7fu) + (b & 0x7f7f7f7fu)) ^ ((a ^ b) & 0x80808080u);
+}
+
+// The four bytes of the big-endian word h, in memory order, as a native
+// (little-endian) word.
+__device__ __forceinline__ u32 be_bytes(u32 h) {
+    return (h >> 24) | ((h >> 8) & 0xff00u) | ((h << 8) & 0xff0000u) | (h << 24);
+}
+
+#if defined(__CUDA_ARCH__)
+__device__ __forceinline__ u32 load32(const u8* p) { return *(const u32*)p; }
+__device__ __forceinline__ void store32(u8* p, u32 v) { *(u32*)p = v; }
+#else
+static inline u32 load32(const u8* p) { u32 v; memcpy(&v, p, 4); return v; }
+static inline void store32(u8* p, u32 v) { memcpy(p, &v, 4); }
+#endif
+
+// out[s * n + t] = entry t of stream `keys + s * 32`, for `streams` streams,
+// plus mix[s * n + t] (mod 256) when `mix` is non-null: the mixing of round
+// r >= 1, X_r = M_r + Y_{r-1}. Each thread writes one 32-byte block of a
+// stream, a word at a time when n is a multiple of 4 (so every block starts
+// word-aligned).
+extern "C" __global__ void fill_streams(const u8* keys, u64 streams, u32 n, const u8* mix, u8* out) {
     u64 blocks = ((u64)n + 31ull) / 32ull;
     GRID_LOOP(i, streams * blocks) {
         u64 s = i / blocks;
@@ -245,15 +268,27 @@ extern "C" __global__ void fill_streams(const u8* keys, u64 streams, u32 n, u8* 
         sha256_iv(h);
         sha256_rounds(h, w);
         u64 start = (u64)c * 32ull;
+        u64 at = s * (u64)n + start;
+        if ((n & 3u) == 0) {
 #pragma unroll
-        for (int k = 0; k < 32; k++)
-            if (start + (u64)k < (u64)n) out[s * (u64)n + start + (u64)k] = (u8)(h[k / 4] >> (24 - 8 * (k % 4)));
+            for (int k = 0; k < 8; k++) {
+                if (start + 4ull * (u64)k < (u64)n) {
+                    u32 v = be_bytes(h[k]);
+                    if (mix) v = add_bytes(v, load32(mix + at + 4ull * (u64)k));
+                    store32(out + at + 4ull * (u64)k, v);
+                }
+            }
+        } else {
+#pragma unroll
+            for (int k = 0; k < 32; k++) {
+                if (start + (u64)k < (u64)n) {
+                    u8 v = (u8)(h[k / 4] >> (24 - 8 * (k % 4)));
+                    if (mix) v = (u8)(v + mix[at + (u64)k]);
+                    out[at + (u64)k] = v;
+                }
+            }
+        }
     }
-}
-
-// x[i] = (x[i] + y[i]) mod 256 (the mixing of round r >= 1).
-extern "C" __global__ void mix_add(u8* x, const u8* y, u64 total) {
-    GRID_LOOP(i, total) { x[i] = (u8)(x[i] + y[i]); }
 }
 
 // For each of `lanes` lanes: Y[row][col] = low byte of sum_t X[row][t] * B[col][t]

@@ -46,14 +46,13 @@ int main(int argc, char** argv) {
     u32 bl = lanes - lane0 < batch ? lanes - lane0 : batch;
     for (u32 r = 0; r < rounds; r++) {
         stream_keys(seed, 'B', 0, 1, r, n, keys.data(), 0, keys.data());
-        fill_streams(keys.data(), n, n, b.data());
+        fill_streams(keys.data(), n, n, nullptr, b.data());
         if (r == 0) {
             stream_keys(seed, 'A', lane0, bl, 0, n, keys.data(), 0, keys.data());
-            fill_streams(keys.data(), (u64)bl * n, n, x.data());
+            fill_streams(keys.data(), (u64)bl * n, n, nullptr, x.data());
         } else {
             stream_keys(seed, 'M', lane0, bl, r, n, leaves.data(), 1, keys.data());
-            fill_streams(keys.data(), (u64)bl * n, n, x.data());
-            mix_add(x.data(), y.data(), bl * nn);
+            fill_streams(keys.data(), (u64)bl * n, n, y.data(), x.data());
         }
         gemm_low_byte(x.data(), b.data(), y.data(), bl, n);
         leaf_hashes(y.data(), lane0, bl, r, n, leaves.data());
@@ -89,10 +88,9 @@ int main(int argc, char** argv) {
     std::vector<u8> ckeys((u64)chains * 32), cx((u64)chains * n), cy((u64)chains * n), cleaves((u64)chains * 32);
     for (u32 r = 0; r < rounds; r++) {
         stream_keys(seed, 'B', 0, 1, r, n, keys.data(), 0, keys.data());
-        fill_streams(keys.data(), n, n, b.data());
+        fill_streams(keys.data(), n, n, nullptr, b.data());
         chain_keys(seed, r == 0 ? 'A' : 'M', chain_lanes.data(), chain_rows.data(), chains, r, cleaves.data(), r == 0 ? 0 : 1, ckeys.data());
-        fill_streams(ckeys.data(), chains, n, cx.data());
-        if (r > 0) mix_add(cx.data(), cy.data(), (u64)chains * n);
+        fill_streams(ckeys.data(), chains, n, r == 0 ? nullptr : cy.data(), cx.data());
         gemm_rows_low_byte(cx.data(), b.data(), cy.data(), chains, n);
         chain_leaves(cy.data(), chain_lanes.data(), chain_rows.data(), chains, r, n, cleaves.data());
         for (u32 s = 0; s < chains; s++) {

@@ -14,7 +14,7 @@ use cudarc::driver::PushKernelArg;
 use gpuchain_challenge::{ChallengeParams, RowKey};
 
 use super::solver::{alloc, err, guard, launch_config, product, too_large, CudaSolver};
-use super::solver::{TAG_A, TAG_M};
+use super::solver::{NULL, TAG_A, TAG_M};
 
 impl CudaSolver {
     /// `Y_round[row]` of every key in `wanted`, identical to
@@ -91,16 +91,17 @@ impl CudaSolver {
             // `leaves` and `keys` hold `count` entries.
             unsafe { l.launch(launch_config(c64)) }.map_err(|e| err("chain_keys", e))?;
             let mut l = s.launch_builder(&self.k.fill_streams);
-            l.arg(&keys).arg(&c64).arg(&n).arg(&mut x);
-            // SAFETY: as above (`fill_streams`): `x` holds count x n bytes.
+            l.arg(&keys).arg(&c64).arg(&n);
+            if round == 0 {
+                l.arg(&NULL);
+            } else {
+                l.arg(&y);
+            }
+            l.arg(&mut x);
+            // SAFETY: as above (`fill_streams`): `y` and `x` hold count x n
+            // bytes and are different buffers.
             unsafe { l.launch(launch_config(c64.saturating_mul(n64.div_ceil(32)))) }
                 .map_err(|e| err("fill_streams chains", e))?;
-            if round > 0 {
-                let mut l = s.launch_builder(&self.k.mix_add);
-                l.arg(&mut x).arg(&y).arg(&entries);
-                // SAFETY: as above (`mix_add`).
-                unsafe { l.launch(launch_config(entries)) }.map_err(|e| err("mix_add", e))?;
-            }
             let mut l = s.launch_builder(&self.k.gemm_rows_low_byte);
             l.arg(&x).arg(&b).arg(&mut y).arg(&count).arg(&n);
             // SAFETY: as above (`gemm_rows_low_byte`).

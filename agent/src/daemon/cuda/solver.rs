@@ -36,6 +36,9 @@ const MMA_TILE_AREA: u64 = MMA_TILE as u64 * MMA_TILE as u64;
 pub(super) const TAG_B: u32 = b'B' as u32;
 pub(super) const TAG_A: u32 = b'A' as u32;
 pub(super) const TAG_M: u32 = b'M' as u32;
+/// A null device pointer, for `fill_streams`'s `mix` when nothing is mixed
+/// in.
+pub(super) const NULL: u64 = 0;
 
 pub(super) fn err(what: &str, e: impl std::fmt::Debug) -> String {
     format!("cuda: {what}: {e:?}")
@@ -108,7 +111,6 @@ pub(super) struct Kernels {
     pub(super) stream_keys: CudaFunction,
     pub(super) chain_keys: CudaFunction,
     pub(super) fill_streams: CudaFunction,
-    pub(super) mix_add: CudaFunction,
     pub(super) gemm_low_byte: CudaFunction,
     pub(super) gemm_low_byte_mma: CudaFunction,
     pub(super) leaf_hashes: CudaFunction,
@@ -176,7 +178,6 @@ impl CudaSolver {
                 stream_keys: load("stream_keys")?,
                 chain_keys: load("chain_keys")?,
                 fill_streams: load("fill_streams")?,
-                mix_add: load("mix_add")?,
                 gemm_low_byte: load("gemm_low_byte")?,
                 gemm_low_byte_mma: load("gemm_low_byte_mma")?,
                 leaf_hashes: load("leaf_hashes")?,
@@ -370,7 +371,7 @@ impl CudaSolver {
         unsafe { l.launch(launch_config(n64)) }.map_err(|e| err("stream_keys B", e))?;
         self.mark(phases, "b_keys")?;
         let mut l = self.stream.launch_builder(&self.k.fill_streams);
-        l.arg(&*keys).arg(&n64).arg(&n).arg(b);
+        l.arg(&*keys).arg(&n64).arg(&n).arg(&NULL).arg(b);
         // SAFETY: as above (`fill_streams`): `b` holds n x n bytes.
         unsafe { l.launch(launch_config(n64.saturating_mul(n64.div_ceil(32)))) }
             .map_err(|e| err("fill_streams B", e))?;
@@ -415,20 +416,21 @@ impl CudaSolver {
         // every buffer holds what the kernel indexes (sized in `run`).
         unsafe { l.launch(launch_config(streams)) }.map_err(|e| err("stream_keys X", e))?;
         self.mark(phases, "x_keys")?;
+        // X_0 = A; X_r = M_r + Y_{r-1}, mixed in as the rows are generated
         let mut l = self.stream.launch_builder(&self.k.fill_streams);
-        l.arg(&bufs.keys).arg(&streams).arg(&n).arg(&mut bufs.x);
-        // SAFETY: as above (`fill_streams`).
+        l.arg(&bufs.keys).arg(&streams).arg(&n);
+        if round == 0 {
+            l.arg(&NULL);
+        } else {
+            l.arg(&bufs.y);
+        }
+        l.arg(&mut bufs.x);
+        // SAFETY: as above (`fill_streams`): `y` and `x` hold lanes x n x n
+        // bytes and are different buffers.
         unsafe { l.launch(launch_config(streams.saturating_mul(n64.div_ceil(32)))) }
             .map_err(|e| err("fill_streams X", e))?;
         self.mark(phases, "x_fill")?;
         let entries = u64::from(lanes).saturating_mul(nn);
-        if round > 0 {
-            let mut l = self.stream.launch_builder(&self.k.mix_add);
-            l.arg(&mut bufs.x).arg(&bufs.y).arg(&entries);
-            // SAFETY: as above (`mix_add`).
-            unsafe { l.launch(launch_config(entries)) }.map_err(|e| err("mix_add", e))?;
-            self.mark(phases, "mix_add")?;
-        }
         let (gemm, config) = if self.uses_tensor_cores(n) {
             let tiles = u64::from(lanes).saturating_mul(nn.checked_div(MMA_TILE_AREA).unwrap_or(0));
             let config = LaunchConfig {

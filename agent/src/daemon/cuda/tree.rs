@@ -8,9 +8,6 @@ use gpuchain_challenge::MerkleTree;
 use super::solver::{alloc, err, launch_config, product, too_large, CudaSolver};
 use super::Phases;
 
-/// Bytes copied to the host at a time (a multiple of 32).
-const COPY_CHUNK: usize = 64 << 20;
-
 impl CudaSolver {
     /// The tree over `count` leaves (32 bytes each, in `leaves`).
     pub(super) fn merkle_tree(
@@ -34,32 +31,17 @@ impl CudaSolver {
             width = above;
         }
         self.mark(phases, "merkle_levels")?;
-        let mut host = Vec::new();
         let mut out = Vec::with_capacity(levels.len());
         for (buf, width) in &levels {
             let width = usize::try_from(*width).map_err(|_| too_large())?;
-            let bytes = width.checked_mul(32).ok_or_else(too_large)?;
-            let mut level: Vec<[u8; 32]> = Vec::with_capacity(width);
-            let mut at = 0usize;
-            while at < bytes {
-                let len = COPY_CHUNK.min(bytes.saturating_sub(at));
-                host.resize(len, 0u8);
-                let src = buf
-                    .try_slice(at..at.saturating_add(len))
-                    .ok_or_else(too_large)?;
-                self.stream
-                    .memcpy_dtoh(&src, &mut host[..])
-                    .map_err(|e| err("copy tree", e))?;
-                self.sync()?;
-                level.extend(host.chunks_exact(32).map(|c| {
-                    let mut node = [0u8; 32];
-                    node.copy_from_slice(c);
-                    node
-                }));
-                at = at.saturating_add(len);
-            }
+            let mut level = vec![[0u8; 32]; width];
+            // straight into the level's memory, no staging copy
+            self.stream
+                .memcpy_dtoh(buf, level.as_flattened_mut())
+                .map_err(|e| err("copy tree", e))?;
             out.push(level);
         }
+        self.sync()?;
         self.mark(phases, "copy_tree")?;
         MerkleTree::from_levels(out).ok_or_else(|| "cuda: the tree's levels are misshapen".into())
     }
