@@ -1,8 +1,8 @@
 //! Recomputing chosen committed rows without the rest (the CPU reference).
 //!
-//! Row `row` of a lane evolves on its own through the rounds: X_0[row] is
-//! seeded, Y_r[row] = X_r[row] * B_r, and X_{r+1}[row] mixes Y_r[row] with a
-//! row keyed by Y_r[row]'s own leaf hash. So the rows an opening reveals can
+//! Row `row` of a lane evolves on its own through the rounds: `X_0[row]` is
+//! seeded, `Y_r[row] = X_r[row] * B_r`, and `X_{r+1}[row]` mixes `Y_r[row]`
+//! with a row keyed by `Y_r[row]`'s own leaf hash. So the rows an opening reveals can
 //! be recomputed by following just their chains, at the cost of generating
 //! every B_r up to the last round opened. A solver that keeps only the Merkle
 //! tree (the CUDA solver: a data-centre challenge commits hundreds of GiB of

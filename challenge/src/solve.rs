@@ -176,8 +176,9 @@ pub(crate) fn row_output(x: &[i8], b: &[i8], n: usize, out: &mut [u8]) {
 }
 
 impl Solution {
-    /// Builds a solution from outputs computed elsewhere (e.g. by the CUDA
-    /// solver): `Y_round[row]` of every lane, round and row in leaf order,
+    /// Builds a solution from outputs computed elsewhere (e.g. every row the
+    /// CUDA solver's `solve_outputs` copies back, in its tests):
+    /// `Y_round[row]` of every lane, round and row in leaf order,
     /// `n` bytes each. Hashes every row and builds the tree.
     pub fn from_outputs(params: &ChallengeParams, outputs: Vec<u8>) -> Result<Self, SolveError> {
         params.validate()?;
