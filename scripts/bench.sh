@@ -12,12 +12,27 @@
 #                               for a quick run with depth-19 proofs, extrapolated to 26)
 #   scripts/bench.sh market     P4: market_match (one order among 100k offers) and
 #                               market_endblock (100 due among 100k vs 1k open leases)
+#   scripts/bench.sh gpu        the agent's CUDA solver on this host's GPU 0 (needs an NVIDIA
+#                               GPU, its driver and NVRTC; not part of "all"): one round
+#                               profiled, then the data-centre example (n=4096, 1024 rounds,
+#                               16 lanes) solved and opened (see agent/README.md)
 # Honours CARGO_TARGET_DIR (e.g. CARGO_TARGET_DIR=/work/target-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+what="${1:-all}"
+case "$what" in
+  checktx|finalize|challenge|market|all|gpu) ;;
+  *) echo "unknown benchmark $what (checktx|finalize|challenge|market|gpu)" >&2; exit 1 ;;
+esac
+if [ "$what" = gpu ]; then
+  cargo build --release -p gpuchain-agent --features cuda >&2
+  A="${CARGO_TARGET_DIR:-target}/release/gpuchain-agent"
+  $A bench-challenge --n 4096 --rounds 8 --lanes 16 --profile
+  $A bench-challenge --n 4096 --rounds 1024 --lanes 16
+  exit 0
+fi
 cargo build --release --bin gpuchain-bench >&2
 B="${CARGO_TARGET_DIR:-target}/release/gpuchain-bench"
-what="${1:-all}"
 case "$what" in
   checktx|all) $B checktx --txs 20000 ;;&
   finalize|all)
@@ -29,6 +44,4 @@ case "$what" in
   market|all)
     $B market_match --offers 100000 --orders 300
     $B market_endblock --small 1000 --large 100000 --runs 15 ;;&
-  checktx|finalize|challenge|market|all) ;;
-  *) echo "unknown benchmark $what (checktx|finalize|challenge|market)" >&2; exit 1 ;;
 esac
