@@ -7,6 +7,10 @@
 //! - `gpuchain-agent run --config FILE`: the daemon (see `README.md`): runs
 //!   until SIGTERM or SIGINT; exit code 1 when it cannot start (bad config or
 //!   key file, metrics address taken, node on another chain).
+//! - `gpuchain-agent bench-challenge [--n N] [--rounds R] [--lanes L]
+//!   [--solver cpu|cuda] [--device D] [--plain] [--profile] [--seed-byte B]`
+//!   solves one challenge and prints its timing as one JSON line; exit code 1
+//!   on an error (e.g. `cuda` asked of an agent built without the feature).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
