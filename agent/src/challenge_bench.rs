@@ -154,7 +154,10 @@ mod tests {
             profile: false,
             seed_byte: 7,
         };
-        assert!(run(&args).unwrap_err().contains('n'));
+        assert_eq!(
+            run(&args).unwrap_err(),
+            "challenge param n must be non-zero"
+        );
     }
 
     #[cfg(not(feature = "cuda"))]

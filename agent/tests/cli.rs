@@ -1,4 +1,4 @@
-//! The `gpuchain-agent` binary: `inventory`, `check-config`, `run`.
+//! The `gpuchain-agent` binary: `inventory`, `check-config`, `run`, `bench-challenge`.
 
 #![allow(
     clippy::unwrap_used,
@@ -203,4 +203,57 @@ fn should_refuse_to_run_when_the_key_file_is_missing_or_readable_by_others() {
         "{err}"
     );
     assert!(!err.contains(&"07".repeat(32)), "{err}");
+}
+
+#[test]
+fn should_time_a_challenge_on_the_cpu_and_refuse_bad_arguments() {
+    let out = agent(&[
+        "bench-challenge",
+        "--solver",
+        "cpu",
+        "--n",
+        "64",
+        "--rounds",
+        "4",
+        "--lanes",
+        "2",
+        "--seed-byte",
+        "7",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["bench"], "challenge_solve");
+    assert_eq!(report["solver"], "cpu");
+    // test-cpu with seed [7; 32]: the pinned root
+    assert_eq!(
+        report["root"],
+        "a31ec2280f40fab557a1ccb9616436911fdb44c8a7555a4c59a756747bbb1b11"
+    );
+    for (args, message) in [
+        (
+            &["bench-challenge", "--solver", "fpga"][..],
+            "unknown solver",
+        ),
+        (
+            &["bench-challenge", "--solver", "cpu", "--n", "0"][..],
+            "challenge param n must be non-zero",
+        ),
+        (
+            &["bench-challenge", "--solver", "cpu", "--n", "20000"][..],
+            "n = 20000 exceeds 16384",
+        ),
+    ] {
+        let out = agent(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("error: ") && err.contains(message),
+            "{args:?}: {err}"
+        );
+    }
 }
