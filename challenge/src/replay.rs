@@ -23,7 +23,7 @@ pub fn replay_rows(
 ) -> Result<BTreeMap<RowKey, Vec<u8>>, SolveError> {
     params.validate()?;
     for (index, k) in wanted.iter().enumerate() {
-        if k.lane >= params.lanes || k.round >= params.rounds || k.row >= params.n {
+        if !k.is_within(params) {
             return Err(SolveError::PositionOutOfRange { index });
         }
     }

@@ -31,6 +31,13 @@ pub struct RowKey {
     pub row: u32,
 }
 
+impl RowKey {
+    /// Whether the row exists in a challenge with `params`.
+    pub fn is_within(&self, params: &ChallengeParams) -> bool {
+        self.lane < params.lanes && self.round < params.rounds && self.row < params.n
+    }
+}
+
 /// One opened committed row with its Merkle proof.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpenedRow {
@@ -246,7 +253,7 @@ impl Solution {
 
     /// The committed row `Y_round[row]` of lane `lane`.
     pub fn output_row(&self, lane: u32, round: u32, row: u32) -> Option<&[u8]> {
-        if lane >= self.params.lanes || round >= self.params.rounds || row >= self.params.n {
+        if !(RowKey { lane, round, row }).is_within(&self.params) {
             return None;
         }
         let leaf = self.params.leaf_index(lane, round, row);

@@ -14,7 +14,7 @@ use cudarc::driver::PushKernelArg;
 use gpuchain_challenge::{ChallengeParams, RowKey};
 
 use super::solver::{alloc, err, guard, launch_config, product, too_large, CudaSolver};
-use super::solver::{NULL, TAG_A, TAG_M};
+use super::solver::{TAG_A, TAG_M};
 
 impl CudaSolver {
     /// `Y_round[row]` of every key in `wanted`, identical to
@@ -35,10 +35,7 @@ impl CudaSolver {
         wanted: &[RowKey],
     ) -> Result<BTreeMap<RowKey, Vec<u8>>, String> {
         params.validate().map_err(|e| format!("cuda: {e}"))?;
-        if let Some(k) = wanted
-            .iter()
-            .find(|k| k.lane >= params.lanes || k.round >= params.rounds || k.row >= params.n)
-        {
+        if let Some(k) = wanted.iter().find(|k| !k.is_within(params)) {
             return Err(format!("cuda: row {k:?} is outside the challenge"));
         }
         let mut out = BTreeMap::new();
@@ -90,18 +87,8 @@ impl CudaSolver {
             // SAFETY: matches `chain_keys`'s signature; the chain arrays,
             // `leaves` and `keys` hold `count` entries.
             unsafe { l.launch(launch_config(c64)) }.map_err(|e| err("chain_keys", e))?;
-            let mut l = s.launch_builder(&self.k.fill_streams);
-            l.arg(&keys).arg(&c64).arg(&n);
-            if round == 0 {
-                l.arg(&NULL);
-            } else {
-                l.arg(&y);
-            }
-            l.arg(&mut x);
-            // SAFETY: as above (`fill_streams`): `y` and `x` hold count x n
-            // bytes and are different buffers.
-            unsafe { l.launch(launch_config(c64.saturating_mul(n64.div_ceil(32)))) }
-                .map_err(|e| err("fill_streams chains", e))?;
+            let mix = (round > 0).then_some(&y);
+            self.fill_streams(&keys, c64, n, mix, &mut x, "fill_streams chains")?;
             let mut l = s.launch_builder(&self.k.gemm_rows_low_byte);
             l.arg(&x).arg(&b).arg(&mut y).arg(&count).arg(&n);
             // SAFETY: as above (`gemm_rows_low_byte`).

@@ -38,7 +38,7 @@ pub(super) const TAG_A: u32 = b'A' as u32;
 pub(super) const TAG_M: u32 = b'M' as u32;
 /// A null device pointer, for `fill_streams`'s `mix` when nothing is mixed
 /// in.
-pub(super) const NULL: u64 = 0;
+const NULL: u64 = 0;
 
 pub(super) fn err(what: &str, e: impl std::fmt::Debug) -> String {
     format!("cuda: {what}: {e:?}")
@@ -370,12 +370,43 @@ impl CudaSolver {
         // holds n keys (32 bytes each), `seed` 32 bytes.
         unsafe { l.launch(launch_config(n64)) }.map_err(|e| err("stream_keys B", e))?;
         self.mark(phases, "b_keys")?;
-        let mut l = self.stream.launch_builder(&self.k.fill_streams);
-        l.arg(&*keys).arg(&n64).arg(&n).arg(&NULL).arg(b);
-        // SAFETY: as above (`fill_streams`): `b` holds n x n bytes.
-        unsafe { l.launch(launch_config(n64.saturating_mul(n64.div_ceil(32)))) }
-            .map_err(|e| err("fill_streams B", e))?;
+        self.fill_streams(keys, n64, n, None, b, "fill_streams B")?;
         self.mark(phases, "b_fill")
+    }
+
+    /// `streams` PRF streams of `n` bytes, keyed by `keys`, into `out`; each
+    /// byte plus `mix`'s (mod 256) when given (X_r = M_r + Y_{r-1}). The
+    /// one launch of `fill_streams`, for B_r, the lanes' rows and replay.
+    pub(super) fn fill_streams(
+        &self,
+        keys: &CudaSlice<u8>,
+        streams: u64,
+        n: u32,
+        mix: Option<&CudaSlice<u8>>,
+        out: &mut CudaSlice<u8>,
+        what: &str,
+    ) -> Result<(), String> {
+        let len = |bytes: u64| usize::try_from(bytes).map_err(|_| too_large());
+        let rows = len(product(streams, u64::from(n))?)?;
+        if keys.len() < len(product(streams, 32)?)?
+            || out.len() < rows
+            || mix.is_some_and(|m| m.len() < rows)
+        {
+            return Err(format!("cuda: {what}: a buffer is too small"));
+        }
+        let mut l = self.stream.launch_builder(&self.k.fill_streams);
+        l.arg(keys).arg(&streams).arg(&n);
+        match mix {
+            Some(m) => l.arg(m),
+            None => l.arg(&NULL),
+        };
+        l.arg(out);
+        // SAFETY: the argument list matches `fill_streams`'s signature and
+        // the lengths it indexes were checked above; `out` is borrowed
+        // mutably, so it is not `mix`.
+        let blocks = streams.saturating_mul(u64::from(n).div_ceil(32));
+        unsafe { l.launch(launch_config(blocks)) }.map_err(|e| err(what, e))?;
+        Ok(())
     }
 
     /// Round `round` of lanes `lane0 .. lane0 + lanes`: B_r, the inputs
@@ -417,18 +448,8 @@ impl CudaSolver {
         unsafe { l.launch(launch_config(streams)) }.map_err(|e| err("stream_keys X", e))?;
         self.mark(phases, "x_keys")?;
         // X_0 = A; X_r = M_r + Y_{r-1}, mixed in as the rows are generated
-        let mut l = self.stream.launch_builder(&self.k.fill_streams);
-        l.arg(&bufs.keys).arg(&streams).arg(&n);
-        if round == 0 {
-            l.arg(&NULL);
-        } else {
-            l.arg(&bufs.y);
-        }
-        l.arg(&mut bufs.x);
-        // SAFETY: as above (`fill_streams`): `y` and `x` hold lanes x n x n
-        // bytes and are different buffers.
-        unsafe { l.launch(launch_config(streams.saturating_mul(n64.div_ceil(32)))) }
-            .map_err(|e| err("fill_streams X", e))?;
+        let mix = (round > 0).then_some(&bufs.y);
+        self.fill_streams(&bufs.keys, streams, n, mix, &mut bufs.x, "fill_streams X")?;
         self.mark(phases, "x_fill")?;
         let entries = u64::from(lanes).saturating_mul(nn);
         let (gemm, config) = if self.uses_tensor_cores(n) {
