@@ -48,6 +48,31 @@ fn should_answer_as_one_by_one_when_checked_as_a_batch() {
     }
 }
 
+/// Long enough that helpers and the checking thread take turns many times:
+/// every tx is pre-checked by one of them and the results still match.
+#[test]
+fn should_answer_as_one_by_one_for_a_long_mixed_batch() {
+    let (alice, bob) = (alice(), bob());
+    let mut sequence = 0u64;
+    let txs: Vec<Vec<u8>> = (0..240u64)
+        .map(|i| match i % 10 {
+            3 => vec![0xff, i as u8],
+            7 => send(&alice, &bob, sequence.saturating_sub(1)),
+            _ => {
+                sequence += 1;
+                send(&alice, &bob, sequence - 1)
+            }
+        })
+        .collect();
+    let mut one_by_one = TestChain::new();
+    let singles: Vec<_> = txs.iter().map(|t| one_by_one.check_tx(t)).collect();
+    let mut batched = TestChain::new();
+    let batch = batched.app.check_txs(&txs).expect("check txs");
+    assert_eq!(batch, singles);
+    let count = |code| batch.iter().filter(|o| o.code == code).count();
+    assert_eq!((count(0), count(2), count(32)), (192, 24, 24));
+}
+
 fn bob_account_number() -> u64 {
     TestChain::new()
         .account(&bob().addr())

@@ -82,13 +82,15 @@ fn verify_one<S: StateRead>(
 }
 
 /// Runs `exec(tx, decoded)` for each of `txs` in order on the calling thread
-/// while the other cores decode and verify signatures from the end of the
-/// block backwards (as [`preverify`] does), meeting the calling thread
-/// somewhere in the middle. Each tx is pre-checked by exactly one thread:
-/// the calling thread pre-checks the ones it reaches first itself, and waits
-/// for a tx another thread has started (one verification at most). `exec`
-/// sees txs in block order with the same inputs as without threads, so the
-/// results are those of sequential execution.
+/// while the other cores decode and verify signatures just ahead of it, from
+/// the front. Each tx is pre-checked by exactly one thread: the calling
+/// thread pre-checks a tx it reaches before any helper did; when the next tx
+/// is still being checked by a helper, it pre-checks the next free one
+/// instead of waiting. Taking txs from the front keeps pre-checks just ahead
+/// of execution, so when the last pre-check ends few txs are left to execute
+/// and no core idles long: execution is the one sequential part. `exec` sees txs in block order with
+/// the same inputs as without threads, so the results are those of
+/// sequential execution.
 pub fn preverify_while<S, F>(
     router: &Router,
     state: &S,
@@ -108,32 +110,43 @@ pub fn preverify_while<S, F>(
         }
         return;
     }
-    let check = |tx: &[u8]| verify_one(router, state, chain_id, tx, max_tx_bytes, cache);
+    // A panic must still mark the tx done, or the calling thread waits
+    // forever; the tx is then decoded and verified during execution.
+    let check = |tx: &[u8]| {
+        catch_unwind(AssertUnwindSafe(|| {
+            verify_one(router, state, chain_id, tx, max_tx_bytes, cache)
+        }))
+        .unwrap_or(None)
+    };
     // Whether some thread has started on tx i.
     let taken: Vec<AtomicBool> = txs.iter().map(|_| AtomicBool::new(false)).collect();
-    // What the helpers finished: `Some` once tx i is done.
+    // What was pre-checked ahead of execution: `Some` once tx i is done.
     let done: Mutex<Vec<Option<Option<DecodedTx>>>> =
         Mutex::new(txs.iter().map(|_| None).collect());
     let ready = Condvar::new();
-    let back = AtomicUsize::new(txs.len());
-    let helper = || loop {
-        let Ok(j) = back.fetch_update(Ordering::AcqRel, Ordering::Acquire, |b| b.checked_sub(1))
-        else {
-            return;
-        };
-        let j = j.saturating_sub(1);
-        let Some(tx) = txs.get(j) else { return };
-        if taken[j].swap(true, Ordering::AcqRel) {
-            // The calling thread got here first: everything below is its.
-            return;
-        }
-        // A panic must still mark the tx done, or the calling thread waits
-        // forever; the tx is then decoded and verified during execution.
-        let out = catch_unwind(AssertUnwindSafe(|| check(tx))).unwrap_or(None);
+    let finish = |j: usize, out: Option<DecodedTx>| {
         let mut slots = done.lock().unwrap_or_else(PoisonError::into_inner);
         slots[j] = Some(out);
         drop(slots);
         ready.notify_all();
+    };
+    // The next tx no thread has started on, or past the end: helpers take
+    // txs from the front, just ahead of execution.
+    let front = AtomicUsize::new(0);
+    let next_free = || loop {
+        let j = front.fetch_add(1, Ordering::AcqRel);
+        if j >= txs.len() {
+            return None;
+        }
+        // A tx the calling thread reached first is skipped.
+        if !taken[j].swap(true, Ordering::AcqRel) {
+            return Some(j);
+        }
+    };
+    let helper = || {
+        while let Some(j) = next_free() {
+            finish(j, check(&txs[j]));
+        }
     };
     std::thread::scope(|s| {
         for _ in 1..threads {
@@ -141,12 +154,20 @@ pub fn preverify_while<S, F>(
         }
         for (i, tx) in txs.iter().enumerate() {
             let decoded = if taken[i].swap(true, Ordering::AcqRel) {
-                let mut slots = done.lock().unwrap_or_else(PoisonError::into_inner);
                 loop {
+                    let mut slots = done.lock().unwrap_or_else(PoisonError::into_inner);
                     if let Some(d) = slots[i].take() {
                         break d;
                     }
-                    slots = ready.wait(slots).unwrap_or_else(PoisonError::into_inner);
+                    if let Some(j) = next_free() {
+                        drop(slots);
+                        finish(j, check(&txs[j]));
+                        continue;
+                    }
+                    // Nothing left to take: tx i's helper is the last one.
+                    while slots[i].is_none() {
+                        slots = ready.wait(slots).unwrap_or_else(PoisonError::into_inner);
+                    }
                 }
             } else {
                 check(tx)
