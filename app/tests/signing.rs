@@ -157,6 +157,30 @@ fn should_emit_sdk_events_in_order_when_send_succeeds() {
     assert_eq!(out.events, want);
 }
 
+/// The SDK's CheckTx answers with the ante's result only: no events (its
+/// `runTx` adds the ante events to the result in blocks and simulations
+/// only), while the same checks have still charged the fee in the mempool.
+#[test]
+fn should_answer_check_tx_without_events_but_charge_the_fee() {
+    let mut chain = TestChain::new();
+    let (alice, bob) = (alice(), bob());
+    let out = chain.check_tx(&CosmrsSend::new(&alice, &bob, AMOUNT, 0).bytes());
+    assert_ok(&out);
+    assert!(out.events.is_empty(), "{:?}", out.events);
+    assert!(out.gas_used > 0);
+    // The mempool's state has the fee paid and the sequence used.
+    let again = chain.check_tx(&CosmrsSend::new(&alice, &bob, AMOUNT, 0).bytes());
+    assert_eq!(again.code, 32, "{}", again.log);
+    assert!(again.events.is_empty());
+    let poor = CosmrsSend {
+        fee: BOB_FUNDS + 1,
+        ..CosmrsSend::new(&bob, &alice, 1, 0)
+    };
+    let poor = chain.check_tx(&poor.bytes());
+    assert_eq!(poor.code, 5, "{}", poor.log);
+    assert!(poor.events.is_empty());
+}
+
 #[test]
 fn should_accept_fixed_vector_when_bytes_were_signed_by_cosmrs() {
     let mut chain = TestChain::new();

@@ -25,6 +25,8 @@ pub struct Delta<'a> {
     base: &'a dyn StateRead,
     changes: Changes,
     gas: Option<&'a GasMeter>,
+    /// False: events are dropped (see [`Delta::without_events`]).
+    records_events: bool,
 }
 
 impl<'a> Delta<'a> {
@@ -33,6 +35,7 @@ impl<'a> Delta<'a> {
             base,
             changes: Changes::default(),
             gas: None,
+            records_events: true,
         }
     }
 
@@ -42,6 +45,7 @@ impl<'a> Delta<'a> {
             base,
             changes: Changes::default(),
             gas: Some(meter),
+            records_events: true,
         }
     }
 
@@ -52,7 +56,15 @@ impl<'a> Delta<'a> {
             base,
             changes,
             gas: None,
+            records_events: true,
         }
+    }
+
+    /// This layer, dropping every event emitted on it: for work whose events
+    /// nobody reads (CheckTx returns none, as in the SDK).
+    pub fn without_events(mut self) -> Self {
+        self.records_events = false;
+        self
     }
 
     pub fn into_changes(self) -> Changes {
@@ -292,7 +304,13 @@ impl StateWrite for Delta<'_> {
     }
 
     fn emit(&mut self, event: Event) {
-        self.changes.events.push(event);
+        if self.records_events {
+            self.changes.events.push(event);
+        }
+    }
+
+    fn records_events(&self) -> bool {
+        self.records_events
     }
 }
 
@@ -366,6 +384,20 @@ mod tests {
         assert_eq!(block.get(b"k/ok").unwrap(), Some(b"1".to_vec()));
         assert_eq!(block.get(b"k/bad").unwrap(), None);
         assert_eq!(block.changes().events, vec![Event::new("kept")]);
+    }
+
+    #[test]
+    fn should_drop_events_but_keep_writes_without_events() {
+        let mut block = Delta::new(&Empty);
+        let mut quiet = Delta::new(&block).without_events();
+        assert!(!quiet.records_events());
+        quiet.put(b"k".to_vec(), b"v".to_vec()).unwrap();
+        quiet.emit(Event::new("dropped"));
+        let changes = quiet.into_changes();
+        assert!(changes.events.is_empty());
+        block.apply(changes);
+        assert!(block.records_events());
+        assert_eq!(block.get(b"k").unwrap(), Some(b"v".to_vec()));
     }
 
     #[test]

@@ -36,6 +36,12 @@ pub trait StateWrite: StateRead {
     fn nv_put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StoreError>;
     fn nv_delete(&mut self, key: Vec<u8>) -> Result<(), StoreError>;
     fn emit(&mut self, event: Event);
+    /// Whether [`StateWrite::emit`] keeps events: false on a layer whose
+    /// events nobody reads (CheckTx's ante checks, as in the SDK), so hot
+    /// paths can skip building them.
+    fn records_events(&self) -> bool {
+        true
+    }
 }
 
 /// A state with nothing in it: the base of a module's unit tests and of

@@ -134,11 +134,13 @@ pub fn run_ante(
             };
             verify_signature(env, tx, i, &key, signer, sig)?;
         }
-        state.emit(Event::new("tx").attr("acc_seq", format!("{signer}/{}", acc.sequence)));
-        state.emit(Event::new("tx").attr(
-            "signature",
-            base64::engine::general_purpose::STANDARD.encode(sig),
-        ));
+        if state.records_events() {
+            state.emit(Event::new("tx").attr("acc_seq", format!("{signer}/{}", acc.sequence)));
+            state.emit(Event::new("tx").attr(
+                "signature",
+                base64::engine::general_purpose::STANDARD.encode(sig),
+            ));
+        }
         acc.sequence = acc
             .sequence
             .checked_add(1)
@@ -282,10 +284,12 @@ fn deduct_fee(
         )?;
     }
     let _ = meter;
-    state.emit(
-        Event::new("tx")
-            .attr("fee", fee.to_string())
-            .attr("fee_payer", payer.to_string()),
-    );
+    if state.records_events() {
+        state.emit(
+            Event::new("tx")
+                .attr("fee", fee.to_string())
+                .attr("fee_payer", payer.to_string()),
+        );
+    }
     Ok(())
 }

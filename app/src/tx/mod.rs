@@ -115,6 +115,10 @@ pub fn execute_decoded(
     };
     let ante = {
         let mut layer = Delta::metered(&*state, &meter);
+        // CheckTx answers without events, as the SDK's does: none are built.
+        if mode == ExecMode::Check {
+            layer = layer.without_events();
+        }
         run_ante(&mut layer, &meter, &ante_env, &tx).map(|()| layer.into_changes())
     };
     let mut ante_changes = match ante {
@@ -128,7 +132,6 @@ pub fn execute_decoded(
         return TxOutcome {
             gas_wanted,
             gas_used: meter.used(),
-            events,
             ..Default::default()
         };
     }

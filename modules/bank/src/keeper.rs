@@ -160,8 +160,10 @@ fn transfer(
     if create_recipient {
         gpuchain_auth::ensure_account(state, to)?;
     }
-    state.emit(event::transfer(to, from, amount));
-    state.emit(event::message_sender(from));
+    if state.records_events() {
+        state.emit(event::transfer(to, from, amount));
+        state.emit(event::message_sender(from));
+    }
     Ok(())
 }
 
@@ -181,7 +183,9 @@ fn sub_coins(state: &mut dyn StateWrite, address: &Address, amount: &Coins) -> A
         })?;
         set_balance(state, address, &coin.denom, have, left)?;
     }
-    state.emit(event::coin_spent(address, amount));
+    if state.records_events() {
+        state.emit(event::coin_spent(address, amount));
+    }
     Ok(())
 }
 
@@ -190,7 +194,9 @@ fn add_coins(state: &mut dyn StateWrite, address: &Address, amount: &Coins) -> A
     for coin in amount.iter() {
         add_amount(state, address, coin)?;
     }
-    state.emit(event::coin_received(address, amount));
+    if state.records_events() {
+        state.emit(event::coin_received(address, amount));
+    }
     Ok(())
 }
 
