@@ -212,3 +212,35 @@ fn base64_std(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+/// Two signers, the second paying the fee (`Fee.payer`): only the payer's
+/// balance pays it, and both sequences advance once, in a block and in the
+/// mempool's checks alike.
+#[test]
+fn should_charge_the_named_payer_and_advance_every_signer_once() {
+    let (alice, bob) = (alice(), bob());
+    let mut tx = UnsignedTx::with_msgs(
+        vec![
+            msg_send_any(&alice.addr(), &bob.addr(), "10"),
+            msg_send_any(&bob.addr(), &alice.addr(), "3"),
+        ],
+        vec![direct_signer_info(&alice, 0), direct_signer_info(&bob, 0)],
+    );
+    tx.auth_info.fee.as_mut().expect("fee").payer = bob.addr();
+    let bytes = encode(&tx.sign_all(&[&alice, &bob]));
+
+    let mut checked = TestChain::new();
+    assert_ok(&checked.check_tx(&bytes));
+    assert_eq!(checked.check_tx(&bytes).code, 32);
+
+    let mut chain = TestChain::new();
+    let out = chain.deliver_tx(&bytes);
+    assert_ok(&out);
+    assert_eq!(chain.balance(&alice.addr()), ALICE_FUNDS - 10 + 3);
+    assert_eq!(chain.balance(&bob.addr()), BOB_FUNDS + 10 - 3 - FEE);
+    assert_eq!((chain.sequence(&alice), chain.sequence(&bob)), (1, 1));
+    let fee_payer = Event::new("tx")
+        .attr("fee", format!("{FEE}{DENOM}"))
+        .attr("fee_payer", bob.addr());
+    assert!(out.events.contains(&fee_payer), "{:?}", out.events);
+}

@@ -117,7 +117,8 @@ fn checktx(n: u64) -> Result<()> {
         json!({"bench": "checktx_bank_send", "txs": n, "tx_per_s": rate.round(),
                "secp256k1_verify_per_s_2_cores": verify_rate.round(),
                "k256_verify_per_s_2_cores": rates.k256.round(), "bound": bound.round(),
-               "ratio": (rate / bound * 1000.0).round() / 1000.0, "cores_busy": busy})
+               "ratio": (rate / bound * 1000.0).round() / 1000.0, "cores_busy": busy,
+               "cpu_us_per_tx": busy.map(|b| (b / rate * 1e7).round() / 10.0)})
     );
     Ok(())
 }

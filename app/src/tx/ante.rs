@@ -6,6 +6,7 @@
 use base64::Engine;
 use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::mode_info;
+use gpuchain_auth::BaseAccount;
 use gpuchain_store::{Delta, GasMeter, StateWrite};
 use gpuchain_types::error::code;
 use gpuchain_types::{Address, AppError, AppResult, BlockContext, Coin, Coins, Event};
@@ -83,13 +84,19 @@ pub fn run_ante(
         ));
     }
 
-    deduct_fee(state, meter, env, tx)?;
+    // The fee payer's account as the fee deduction read it: paying the fee
+    // moves balances only, so it is still what is stored.
+    let mut payer = Some(deduct_fee(state, meter, env, tx)?);
 
     let simulate = env.mode == ExecMode::Simulate;
     for (i, signer) in tx.signers.iter().enumerate() {
         let info = &tx.auth_info.signer_infos[i];
         let sig = &tx.raw.signatures[i];
-        let mut acc = gpuchain_auth::get_account(state, signer)?.ok_or_else(|| {
+        let read = match payer.take_if(|(address, _)| address == signer) {
+            Some((_, acc)) => Some(acc),
+            None => gpuchain_auth::get_account(state, signer)?,
+        };
+        let mut acc = read.ok_or_else(|| {
             AppError::sdk(
                 code::UNKNOWN_ADDRESS,
                 format!("account {signer} does not exist: unknown address"),
@@ -145,7 +152,7 @@ pub fn run_ante(
             .sequence
             .checked_add(1)
             .ok_or_else(|| AppError::internal("sequence overflow"))?;
-        gpuchain_auth::set_account(state, &acc)?;
+        gpuchain_auth::update_account(state, signer, &acc)?;
     }
     Ok(())
 }
@@ -236,12 +243,13 @@ fn verify_signature(
     Ok(())
 }
 
+/// Deducts the fee; returns the payer and its account.
 fn deduct_fee(
     state: &mut Delta<'_>,
     meter: &GasMeter,
     env: &AnteEnv<'_>,
     tx: &DecodedTx,
-) -> AppResult<()> {
+) -> AppResult<(Address, BaseAccount)> {
     let fee = fee_coins(tx)?;
     let gas_limit = tx.auth_info.fee.as_ref().map_or(0, |f| f.gas_limit);
     if env.mode == ExecMode::Check {
@@ -266,12 +274,12 @@ fn deduct_fee(
             .first()
             .ok_or_else(|| AppError::sdk(code::NO_SIGNATURES, "no signers"))?,
     };
-    if gpuchain_auth::get_account(state, &payer)?.is_none() {
+    let Some(account) = gpuchain_auth::get_account(state, &payer)? else {
         return Err(AppError::sdk(
             code::UNKNOWN_ADDRESS,
             format!("fee payer address: {payer} does not exist: unknown address"),
         ));
-    }
+    };
     if !fee.is_empty() {
         gpuchain_bank::send_coins(state, &payer, &gpuchain_bank::fee_collector(), &fee).map_err(
             |e| {
@@ -291,5 +299,5 @@ fn deduct_fee(
                 .attr("fee_payer", payer.to_string()),
         );
     }
-    Ok(())
+    Ok((payer, account))
 }

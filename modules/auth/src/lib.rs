@@ -4,7 +4,7 @@
 //! - Accounts are `cosmos.auth.v1beta1.BaseAccount`s (address, public key,
 //!   account number, sequence), stored as their protobuf encoding.
 //! - Other crates use this module through the functions re-exported here
-//!   ([`get_account`], [`set_account`], [`ensure_account`], [`params`]);
+//!   ([`get_account`], [`set_account`], [`update_account`], [`ensure_account`], [`params`]);
 //!   only this crate knows its keys ([`state_key`]).
 //! - [`AuthComponent`] plugs the module into the app: genesis, gRPC queries
 //!   and invariants. The module has no Msgs. The app tells it the module
@@ -52,7 +52,7 @@ pub use module_account::{ModuleAccountSpec, MODULE_ACCOUNT_TYPE_URL};
 pub use params::default_params;
 pub use state_ext::{
     account_address_by_number, ensure_account, get_account, has_account, next_account_number,
-    params, set_account,
+    params, set_account, update_account,
 };
 
 /// The module's name: its key prefix, genesis section and codespace.

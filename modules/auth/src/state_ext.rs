@@ -43,8 +43,20 @@ pub fn has_account(state: &dyn StateRead, address: &Address) -> AppResult<bool> 
 /// get the next account number.
 pub fn set_account(state: &mut dyn StateWrite, account: &BaseAccount) -> AppResult<()> {
     let address = Address::from_bech32(&account.address)?;
+    update_account(state, &address, account)
+}
+
+/// [`set_account`] for an account read from `address` (or made for it), so
+/// its address field is known to name `address` and is not parsed again
+/// (the ante checks update every signer's account this way).
+pub fn update_account(
+    state: &mut dyn StateWrite,
+    address: &Address,
+    account: &BaseAccount,
+) -> AppResult<()> {
+    debug_assert_eq!(account.address, address.to_string());
     state.put(
-        state_key::accounts::by_address(&address),
+        state_key::accounts::by_address(address),
         account.encode_to_vec(),
     )?;
     Ok(())
@@ -58,7 +70,7 @@ pub fn ensure_account(state: &mut dyn StateWrite, address: &Address) -> AppResul
     }
     let number = take_next_account_number(state)?;
     let account = new_base_account(address, number);
-    set_account(state, &account)?;
+    update_account(state, address, &account)?;
     index_account_number(state, number, address)?;
     Ok(account)
 }
