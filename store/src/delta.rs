@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use gpuchain_types::Event;
 
 use crate::gas::GasMeter;
+use crate::key_index::KeyIndex;
 use crate::state::{prefix_end, KvPairs, StateRead, StateWrite};
 use crate::StoreError;
 
@@ -27,6 +28,17 @@ pub struct Delta<'a> {
     gas: Option<&'a GasMeter>,
     /// False: events are dropped (see [`Delta::without_events`]).
     records_events: bool,
+    /// Set on large layers (see [`Delta::indexed`]).
+    index: Option<KeyIndex>,
+}
+
+/// A layer's changes with the index of the keys it wrote, kept between
+/// uses of a layer that outlives one `Delta` (the mempool's, rebuilt on
+/// every CheckTx batch), so the index is not rebuilt each time.
+#[derive(Debug, Default)]
+pub struct IndexedChanges {
+    changes: Changes,
+    index: KeyIndex,
 }
 
 impl<'a> Delta<'a> {
@@ -36,6 +48,7 @@ impl<'a> Delta<'a> {
             changes: Changes::default(),
             gas: None,
             records_events: true,
+            index: None,
         }
     }
 
@@ -46,6 +59,7 @@ impl<'a> Delta<'a> {
             changes: Changes::default(),
             gas: Some(meter),
             records_events: true,
+            index: None,
         }
     }
 
@@ -57,6 +71,43 @@ impl<'a> Delta<'a> {
             changes,
             gas: None,
             records_events: true,
+            index: None,
+        }
+    }
+
+    /// [`Delta::with_changes`] for changes kept with their index.
+    pub fn with_indexed_changes(base: &'a dyn StateRead, kept: IndexedChanges) -> Self {
+        Self {
+            base,
+            changes: kept.changes,
+            gas: None,
+            records_events: true,
+            index: Some(kept.index),
+        }
+    }
+
+    /// This layer, indexing the keys it holds: a read of a key it never
+    /// wrote then goes straight to the layer below instead of searching
+    /// the ordered map, which for a layer of many keys (a block's, the
+    /// mempool's) is most of a read's cost.
+    pub fn indexed(mut self) -> Self {
+        if self.index.is_none() {
+            let mut index = KeyIndex::default();
+            for key in self.changes.state.keys() {
+                index.insert(key);
+            }
+            self.index = Some(index);
+        }
+        self
+    }
+
+    /// The changes with the index of their keys (built if this layer had
+    /// none), for [`Delta::with_indexed_changes`].
+    pub fn into_indexed_changes(self) -> IndexedChanges {
+        let layer = self.indexed();
+        IndexedChanges {
+            changes: layer.changes,
+            index: layer.index.unwrap_or_default(),
         }
     }
 
@@ -77,6 +128,11 @@ impl<'a> Delta<'a> {
 
     /// Applies a layer that ran on top of this one.
     pub fn apply(&mut self, changes: Changes) {
+        if let Some(index) = &mut self.index {
+            for key in changes.state.keys() {
+                index.insert(key);
+            }
+        }
         self.changes.state.extend(changes.state);
         self.changes.nv.extend(changes.nv);
         self.changes.events.extend(changes.events);
@@ -254,7 +310,10 @@ impl StateRead for Delta<'_> {
     }
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let v = lookup(&self.changes.state, key, || self.base.get(key))?;
+        let v = match &self.index {
+            Some(index) if !index.may_contain(key) => self.base.get(key)?,
+            _ => lookup(&self.changes.state, key, || self.base.get(key))?,
+        };
         self.charge_read(key, v.as_ref())?;
         Ok(v)
     }
@@ -281,12 +340,18 @@ impl StateRead for Delta<'_> {
 impl StateWrite for Delta<'_> {
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StoreError> {
         self.charge_write(&key, Some(&value))?;
+        if let Some(index) = &mut self.index {
+            index.insert(&key);
+        }
         self.changes.state.insert(key, Some(value));
         Ok(())
     }
 
     fn delete(&mut self, key: Vec<u8>) -> Result<(), StoreError> {
         self.charge_write(&key, None)?;
+        if let Some(index) = &mut self.index {
+            index.insert(&key);
+        }
         self.changes.state.insert(key, None);
         Ok(())
     }
@@ -398,6 +463,49 @@ mod tests {
         block.apply(changes);
         assert!(block.records_events());
         assert_eq!(block.get(b"k").unwrap(), Some(b"v".to_vec()));
+    }
+
+    /// An indexed layer reads exactly as a plain one through puts, deletes,
+    /// applied upper layers and a round trip through `IndexedChanges`.
+    #[test]
+    fn should_read_the_same_through_an_indexed_layer() {
+        let mut base = Delta::new(&Empty);
+        for i in 0..40u8 {
+            base.put(vec![b'k', i], vec![i]).unwrap();
+        }
+        let mut plain = Delta::new(&base);
+        let mut indexed = Delta::new(&base).indexed();
+        // A deterministic mix of writes: puts, deletes of base keys, and
+        // upper layers applied on top.
+        for step in 0..300u32 {
+            let key = vec![b'k', (step.wrapping_mul(7) % 60) as u8];
+            let value = step.to_be_bytes().to_vec();
+            for layer in [&mut plain, &mut indexed] {
+                match step % 4 {
+                    0 => layer.delete(key.clone()).unwrap(),
+                    1 => {
+                        let mut upper = Delta::new(&*layer);
+                        upper.put(key.clone(), value.clone()).unwrap();
+                        let changes = upper.into_changes();
+                        layer.apply(changes);
+                    }
+                    _ => layer.put(key.clone(), value.clone()).unwrap(),
+                }
+            }
+            if step % 50 == 49 {
+                let kept = indexed.into_indexed_changes();
+                indexed = Delta::with_indexed_changes(&base, kept);
+            }
+            for i in 0..70u8 {
+                let k = [b'k', i];
+                assert_eq!(
+                    plain.get(&k).unwrap(),
+                    indexed.get(&k).unwrap(),
+                    "step {step}"
+                );
+            }
+        }
+        assert_eq!(plain.into_changes(), indexed.into_changes());
     }
 
     #[test]

@@ -13,13 +13,14 @@ mod delta;
 mod error;
 mod gas;
 mod hot_cache;
+mod key_index;
 mod nv_index;
 mod state;
 mod storage;
 mod tree;
 
 pub use component::{Component, MsgResponse};
-pub use delta::{apply_changes, in_layer, Changes, Delta};
+pub use delta::{apply_changes, in_layer, Changes, Delta, IndexedChanges};
 pub use error::StoreError;
 pub use gas::{GasConfig, GasMeter};
 pub use nv_index::{mark_nv_index_version, rebuild_nv_index_once};

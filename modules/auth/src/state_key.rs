@@ -50,9 +50,7 @@ pub mod accounts {
     /// Example: for `Address([0x01; 20])`,
     /// `auth/accounts/\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01`
     pub fn by_address(address: &Address) -> Vec<u8> {
-        let mut key = PREFIX.to_vec();
-        key.extend_from_slice(address.as_bytes());
-        key
+        [PREFIX, address.as_bytes()].concat()
     }
 
     /// The address in a key built by [`by_address`]; `None` for any other key.

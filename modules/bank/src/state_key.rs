@@ -28,7 +28,12 @@ pub fn params() -> Vec<u8> {
 }
 
 fn join(prefix: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-    let mut key = prefix.to_vec();
+    // One allocation of the exact size: keys are built on every balance read.
+    let len = parts
+        .iter()
+        .fold(prefix.len(), |n, p| n.saturating_add(p.len()));
+    let mut key = Vec::with_capacity(len);
+    key.extend_from_slice(prefix);
     for part in parts {
         key.extend_from_slice(part);
     }
