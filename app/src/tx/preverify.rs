@@ -81,6 +81,14 @@ fn verify_one<S: StateRead>(
     Some(tx)
 }
 
+/// What the pre-checks finished, shared under one lock.
+struct Done {
+    /// `Some` once tx i is pre-checked.
+    slots: Vec<Option<Option<DecodedTx>>>,
+    /// Whether the calling thread sleeps until a slot fills.
+    waiting: bool,
+}
+
 /// Runs `exec(tx, decoded)` for each of `txs` in order on the calling thread
 /// while the other cores decode and verify signatures just ahead of it, from
 /// the front. Each tx is pre-checked by exactly one thread: the calling
@@ -120,15 +128,20 @@ pub fn preverify_while<S, F>(
     };
     // Whether some thread has started on tx i.
     let taken: Vec<AtomicBool> = txs.iter().map(|_| AtomicBool::new(false)).collect();
-    // What was pre-checked ahead of execution: `Some` once tx i is done.
-    let done: Mutex<Vec<Option<Option<DecodedTx>>>> =
-        Mutex::new(txs.iter().map(|_| None).collect());
+    let done = Mutex::new(Done {
+        slots: txs.iter().map(|_| None).collect(),
+        waiting: false,
+    });
     let ready = Condvar::new();
     let finish = |j: usize, out: Option<DecodedTx>| {
-        let mut slots = done.lock().unwrap_or_else(PoisonError::into_inner);
-        slots[j] = Some(out);
-        drop(slots);
-        ready.notify_all();
+        let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
+        done.slots[j] = Some(out);
+        // Waking is a system call: only when the calling thread sleeps.
+        let wake = done.waiting;
+        drop(done);
+        if wake {
+            ready.notify_one();
+        }
     };
     // The next tx no thread has started on, or past the end: helpers take
     // txs from the front, just ahead of execution.
@@ -155,19 +168,21 @@ pub fn preverify_while<S, F>(
         for (i, tx) in txs.iter().enumerate() {
             let decoded = if taken[i].swap(true, Ordering::AcqRel) {
                 loop {
-                    let mut slots = done.lock().unwrap_or_else(PoisonError::into_inner);
-                    if let Some(d) = slots[i].take() {
+                    let mut guard = done.lock().unwrap_or_else(PoisonError::into_inner);
+                    if let Some(d) = guard.slots[i].take() {
                         break d;
                     }
                     if let Some(j) = next_free() {
-                        drop(slots);
+                        drop(guard);
                         finish(j, check(&txs[j]));
                         continue;
                     }
                     // Nothing left to take: tx i's helper is the last one.
-                    while slots[i].is_none() {
-                        slots = ready.wait(slots).unwrap_or_else(PoisonError::into_inner);
+                    guard.waiting = true;
+                    while guard.slots[i].is_none() {
+                        guard = ready.wait(guard).unwrap_or_else(PoisonError::into_inner);
                     }
+                    guard.waiting = false;
                 }
             } else {
                 check(tx)

@@ -4,6 +4,8 @@
 //!
 //! Events follow Cosmos SDK v0.50 exactly (see [`crate::event`]).
 
+use std::sync::LazyLock;
+
 use gpuchain_auth::error::sdk_wrapped;
 use gpuchain_store::StateWrite;
 use gpuchain_types::error::code;
@@ -18,7 +20,7 @@ pub const FEE_COLLECTOR: &str = "fee_collector";
 /// The names of the module accounts this chain knows. Their addresses get no
 /// `BaseAccount` when they receive coins, and they cannot receive coins
 /// through `MsgSend`/`MsgMultiSend` (the SDK's blocked addresses).
-pub const MODULE_ACCOUNTS: &[&str] = &[FEE_COLLECTOR, ESCROW, DISTRIBUTION, ATTESTATION];
+pub const MODULE_ACCOUNTS: [&str; 4] = [FEE_COLLECTOR, ESCROW, DISTRIBUTION, ATTESTATION];
 
 /// Holds every lease and order deposit (the escrow module's account).
 pub const ESCROW: &str = "escrow";
@@ -38,16 +40,19 @@ pub const MODULE_ACCOUNT_PERMISSIONS: &[(&str, &[&str])] = &[
     (ATTESTATION, &[]),
 ];
 
+/// The addresses of [`MODULE_ACCOUNTS`], in that order: derived once, as
+/// every fee payment and send asks about them (each is a SHA-256).
+static MODULE_ADDRESSES: LazyLock<[Address; 4]> =
+    LazyLock::new(|| MODULE_ACCOUNTS.map(Address::module));
+
 /// The fee collector's address: `Address::module("fee_collector")`.
 pub fn fee_collector() -> Address {
-    Address::module(FEE_COLLECTOR)
+    MODULE_ADDRESSES[0]
 }
 
 /// Whether `address` is one of [`MODULE_ACCOUNTS`].
 pub fn is_module_account(address: &Address) -> bool {
-    MODULE_ACCOUNTS
-        .iter()
-        .any(|name| Address::module(name) == *address)
+    MODULE_ADDRESSES.contains(address)
 }
 
 /// Whether `address` may not receive coins through bank Msgs.
@@ -224,6 +229,16 @@ mod tests {
     use super::*;
     use crate::state_ext::{all_balances, check_invariants, total_supply};
     use crate::test_util::{addr, coins, funded};
+
+    #[test]
+    fn should_know_each_module_account_by_its_derived_address() {
+        assert_eq!(fee_collector(), Address::module("fee_collector"));
+        for name in MODULE_ACCOUNTS {
+            assert!(is_module_account(&Address::module(name)), "{name}");
+        }
+        assert!(!is_module_account(&Address::module("bonded_tokens_pool")));
+        assert!(!is_module_account(&addr(1)));
+    }
 
     fn ev(kind: &str, attrs: &[(&str, String)]) -> Event {
         attrs
