@@ -3,7 +3,7 @@
 //! public key, the exact sign bytes and the signature, so a hit can only skip
 //! a verification that would succeed: results never depend on the cache.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
@@ -11,9 +11,11 @@ use sha2::{Digest, Sha256};
 /// Entries kept before the cache starts over; bounds memory under a flood.
 const MAX_ENTRIES: usize = 200_000;
 
+/// Only looked up and cleared, never iterated: its hash order cannot reach
+/// a result.
 #[derive(Default)]
 pub struct SigCache {
-    verified: Mutex<BTreeSet<[u8; 32]>>,
+    verified: Mutex<HashSet<[u8; 32]>>,
 }
 
 /// The entry of a signature over sign bytes whose sha256 is `digest` (the
