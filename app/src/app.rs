@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use gpuchain_store::{Delta, IndexedChanges, StateRead, StateWrite, Storage};
+use gpuchain_store::{Delta, MempoolChanges, StateRead, StateWrite, Storage};
 use gpuchain_types::{AppError, AppResult, BlockContext};
 
 use crate::block::{BlockOutcome, BlockTime};
@@ -39,7 +39,7 @@ pub struct App {
     storage: Storage,
     config: AppConfig,
     /// What CheckTx has done since the last commit (sequences, fees).
-    check_changes: IndexedChanges,
+    check_changes: MempoolChanges,
     sig_cache: SigCache,
     /// The context CheckTx runs in (chain id, next height, last block time),
     /// read from the store once per commit instead of once per tx.
@@ -52,7 +52,7 @@ impl App {
             router,
             storage,
             config,
-            check_changes: IndexedChanges::default(),
+            check_changes: MempoolChanges::default(),
             sig_cache: SigCache::default(),
             check_ctx: None,
         }
@@ -173,7 +173,7 @@ impl App {
         let changes = std::mem::take(&mut self.check_changes);
         // The accounts the pre-check reads are read again by the checks:
         // the second time from the storage's cache.
-        let mut layer = Delta::with_indexed_changes(&self.storage, changes);
+        let mut layer = Delta::with_mempool_changes(&self.storage, changes);
         let outcomes = execute_in_order(
             &env,
             &self.storage,
@@ -182,7 +182,7 @@ impl App {
             txs,
             ExecMode::Check,
         );
-        self.check_changes = layer.into_indexed_changes();
+        self.check_changes = layer.into_mempool_changes();
         self.check_ctx = Some(ctx);
         Ok(outcomes)
     }
@@ -255,7 +255,7 @@ impl App {
     /// mempool's layer to the new state.
     pub fn commit(&mut self) -> AppResult<u64> {
         self.storage.commit()?;
-        self.check_changes = IndexedChanges::default();
+        self.check_changes = MempoolChanges::default();
         self.check_ctx = None;
         Ok(self.storage.committed_height()?)
     }

@@ -2,7 +2,10 @@
 //! until [`Delta::into_changes`] hands them to the layer below; dropping the
 //! layer discards them, events included (a failed tx emits nothing).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use gpuchain_types::Event;
 
@@ -30,15 +33,26 @@ pub struct Delta<'a> {
     records_events: bool,
     /// Set on large layers (see [`Delta::indexed`]).
     index: Option<KeyIndex>,
+    /// The state writes of a mempool layer (see [`MempoolChanges`]); when
+    /// set, `changes.state` stays empty.
+    hashed: Option<HashedWrites>,
 }
 
-/// A layer's changes with the index of the keys it wrote, kept between
-/// uses of a layer that outlives one `Delta` (the mempool's, rebuilt on
-/// every CheckTx batch), so the index is not rebuilt each time.
+/// State writes in a hash map: only looked up, and sorted when read in key
+/// order, so their hash order never reaches a result.
+type HashedWrites = FxHashMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// What CheckTx has written since the last commit, kept between batches.
+/// Nothing reads these writes in key order on the hot path (the ante checks
+/// read single keys) and they are dropped at commit, never written to disk;
+/// so their state writes live in a hash map, where a tx's few writes and
+/// reads cost no search through tens of thousands of ordered keys. Range
+/// reads through the layer still see them, sorted on the spot. Events are
+/// not kept.
 #[derive(Debug, Default)]
-pub struct IndexedChanges {
-    changes: Changes,
-    index: KeyIndex,
+pub struct MempoolChanges {
+    state: HashedWrites,
+    nv: WriteSet,
 }
 
 impl<'a> Delta<'a> {
@@ -49,6 +63,7 @@ impl<'a> Delta<'a> {
             gas: None,
             records_events: true,
             index: None,
+            hashed: None,
         }
     }
 
@@ -60,6 +75,7 @@ impl<'a> Delta<'a> {
             gas: Some(meter),
             records_events: true,
             index: None,
+            hashed: None,
         }
     }
 
@@ -72,17 +88,35 @@ impl<'a> Delta<'a> {
             gas: None,
             records_events: true,
             index: None,
+            hashed: None,
         }
     }
 
-    /// [`Delta::with_changes`] for changes kept with their index.
-    pub fn with_indexed_changes(base: &'a dyn StateRead, kept: IndexedChanges) -> Self {
+    /// The mempool's layer, from what earlier CheckTx batches wrote.
+    pub fn with_mempool_changes(base: &'a dyn StateRead, kept: MempoolChanges) -> Self {
         Self {
             base,
-            changes: kept.changes,
+            changes: Changes {
+                nv: kept.nv,
+                ..Changes::default()
+            },
             gas: None,
             records_events: true,
-            index: Some(kept.index),
+            index: None,
+            hashed: Some(kept.state),
+        }
+    }
+
+    /// What this layer wrote, kept for [`Delta::with_mempool_changes`]
+    /// (events dropped).
+    pub fn into_mempool_changes(self) -> MempoolChanges {
+        let state = match self.hashed {
+            Some(hashed) => hashed,
+            None => self.changes.state.into_iter().collect(),
+        };
+        MempoolChanges {
+            state,
+            nv: self.changes.nv,
         }
     }
 
@@ -91,7 +125,7 @@ impl<'a> Delta<'a> {
     /// the ordered map, which for a layer of many keys (a block's, the
     /// mempool's) is most of a read's cost.
     pub fn indexed(mut self) -> Self {
-        if self.index.is_none() {
+        if self.index.is_none() && self.hashed.is_none() {
             let mut index = KeyIndex::default();
             for key in self.changes.state.keys() {
                 index.insert(key);
@@ -101,16 +135,6 @@ impl<'a> Delta<'a> {
         self
     }
 
-    /// The changes with the index of their keys (built if this layer had
-    /// none), for [`Delta::with_indexed_changes`].
-    pub fn into_indexed_changes(self) -> IndexedChanges {
-        let layer = self.indexed();
-        IndexedChanges {
-            changes: layer.changes,
-            index: layer.index.unwrap_or_default(),
-        }
-    }
-
     /// This layer, dropping every event emitted on it: for work whose events
     /// nobody reads (CheckTx returns none, as in the SDK).
     pub fn without_events(mut self) -> Self {
@@ -118,16 +142,24 @@ impl<'a> Delta<'a> {
         self
     }
 
-    pub fn into_changes(self) -> Changes {
+    pub fn into_changes(mut self) -> Changes {
+        if let Some(hashed) = self.hashed.take() {
+            self.changes.state = hashed.into_iter().collect();
+        }
         self.changes
     }
 
+    /// The changes so far; a mempool layer's state writes show only in
+    /// [`Delta::into_changes`].
     pub fn changes(&self) -> &Changes {
         &self.changes
     }
 
     /// Applies a layer that ran on top of this one.
-    pub fn apply(&mut self, changes: Changes) {
+    pub fn apply(&mut self, mut changes: Changes) {
+        if let Some(hashed) = &mut self.hashed {
+            hashed.extend(std::mem::take(&mut changes.state));
+        }
         if let Some(index) = &mut self.index {
             for key in changes.state.keys() {
                 index.insert(key);
@@ -142,6 +174,32 @@ impl<'a> Delta<'a> {
     /// events to its result this way).
     pub fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.changes.events)
+    }
+
+    /// The state writes for a read in key order: a mempool layer's, those
+    /// `wanted` keeps, sorted on the spot.
+    fn ordered_state(&self, wanted: impl Fn(&[u8]) -> bool) -> Cow<'_, WriteSet> {
+        match &self.hashed {
+            Some(hashed) => Cow::Owned(
+                hashed
+                    .iter()
+                    .filter(|(k, _)| wanted(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            None => Cow::Borrowed(&self.changes.state),
+        }
+    }
+
+    fn record_write(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
+        if let Some(hashed) = &mut self.hashed {
+            hashed.insert(key, value);
+            return;
+        }
+        if let Some(index) = &mut self.index {
+            index.insert(&key);
+        }
+        self.changes.state.insert(key, value);
     }
 
     fn charge_read(&self, key: &[u8], value: Option<&Vec<u8>>) -> Result<(), StoreError> {
@@ -289,7 +347,8 @@ pub(crate) fn range_through(
 
 impl StateRead for Delta<'_> {
     fn range(&self, start: &[u8], end: Option<&[u8]>, limit: usize) -> Result<KvPairs, StoreError> {
-        let items = range_through(&[&self.changes.state], start, end, limit, |n| {
+        let writes = self.ordered_state(|k| k >= start && end.is_none_or(|e| k < e));
+        let items = range_through(&[&writes], start, end, limit, |n| {
             self.base.range(start, end, n)
         })?;
         self.charge_iter(&items)?;
@@ -310,8 +369,12 @@ impl StateRead for Delta<'_> {
     }
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let v = match &self.index {
-            Some(index) if !index.may_contain(key) => self.base.get(key)?,
+        let v = match (&self.hashed, &self.index) {
+            (Some(hashed), _) => match hashed.get(key) {
+                Some(v) => v.clone(),
+                None => self.base.get(key)?,
+            },
+            (None, Some(index)) if !index.may_contain(key) => self.base.get(key)?,
             _ => lookup(&self.changes.state, key, || self.base.get(key))?,
         };
         self.charge_read(key, v.as_ref())?;
@@ -319,7 +382,8 @@ impl StateRead for Delta<'_> {
     }
 
     fn prefix(&self, prefix: &[u8]) -> Result<KvPairs, StoreError> {
-        let items = merge_prefix(self.base.prefix(prefix)?, &self.changes.state, prefix);
+        let writes = self.ordered_state(|k| k.starts_with(prefix));
+        let items = merge_prefix(self.base.prefix(prefix)?, &writes, prefix);
         self.charge_iter(&items)?;
         Ok(items)
     }
@@ -340,19 +404,13 @@ impl StateRead for Delta<'_> {
 impl StateWrite for Delta<'_> {
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), StoreError> {
         self.charge_write(&key, Some(&value))?;
-        if let Some(index) = &mut self.index {
-            index.insert(&key);
-        }
-        self.changes.state.insert(key, Some(value));
+        self.record_write(key, Some(value));
         Ok(())
     }
 
     fn delete(&mut self, key: Vec<u8>) -> Result<(), StoreError> {
         self.charge_write(&key, None)?;
-        if let Some(index) = &mut self.index {
-            index.insert(&key);
-        }
-        self.changes.state.insert(key, None);
+        self.record_write(key, None);
         Ok(())
     }
 
@@ -465,22 +523,22 @@ mod tests {
         assert_eq!(block.get(b"k").unwrap(), Some(b"v".to_vec()));
     }
 
-    /// An indexed layer reads exactly as a plain one through puts, deletes,
-    /// applied upper layers and a round trip through `IndexedChanges`.
+    /// Indexed and mempool layers read exactly as a plain one through puts,
+    /// deletes, applied upper layers and round trips through what they keep
+    /// (`into_changes` and `into_mempool_changes`), point and range reads.
     #[test]
-    fn should_read_the_same_through_an_indexed_layer() {
+    fn should_read_the_same_through_indexed_and_mempool_layers() {
         let mut base = Delta::new(&Empty);
         for i in 0..40u8 {
             base.put(vec![b'k', i], vec![i]).unwrap();
         }
         let mut plain = Delta::new(&base);
         let mut indexed = Delta::new(&base).indexed();
-        // A deterministic mix of writes: puts, deletes of base keys, and
-        // upper layers applied on top.
+        let mut mempool = Delta::with_mempool_changes(&base, MempoolChanges::default());
         for step in 0..300u32 {
             let key = vec![b'k', (step.wrapping_mul(7) % 60) as u8];
             let value = step.to_be_bytes().to_vec();
-            for layer in [&mut plain, &mut indexed] {
+            for layer in [&mut plain, &mut indexed, &mut mempool] {
                 match step % 4 {
                     0 => layer.delete(key.clone()).unwrap(),
                     1 => {
@@ -493,19 +551,36 @@ mod tests {
                 }
             }
             if step % 50 == 49 {
-                let kept = indexed.into_indexed_changes();
-                indexed = Delta::with_indexed_changes(&base, kept);
+                indexed = Delta::with_changes(&base, indexed.into_changes()).indexed();
+                let kept = mempool.into_mempool_changes();
+                mempool = Delta::with_mempool_changes(&base, kept);
             }
             for i in 0..70u8 {
                 let k = [b'k', i];
+                let want = plain.get(&k).unwrap();
+                assert_eq!(want, indexed.get(&k).unwrap(), "step {step}");
+                assert_eq!(want, mempool.get(&k).unwrap(), "step {step}");
+            }
+            let want = (
+                plain.prefix(b"k").unwrap(),
+                plain.range(b"k\x05", Some(b"k\x30"), 9),
+            );
+            for layer in [&indexed, &mempool] {
+                let got = (
+                    layer.prefix(b"k").unwrap(),
+                    layer.range(b"k\x05", Some(b"k\x30"), 9),
+                );
+                assert_eq!(want.0, got.0, "step {step}");
                 assert_eq!(
-                    plain.get(&k).unwrap(),
-                    indexed.get(&k).unwrap(),
+                    want.1.as_ref().unwrap(),
+                    got.1.as_ref().unwrap(),
                     "step {step}"
                 );
             }
         }
-        assert_eq!(plain.into_changes(), indexed.into_changes());
+        let want = plain.into_changes();
+        assert_eq!(want, indexed.into_changes());
+        assert_eq!(want.state, mempool.into_changes().state);
     }
 
     #[test]

@@ -20,7 +20,7 @@ mod storage;
 mod tree;
 
 pub use component::{Component, MsgResponse};
-pub use delta::{apply_changes, in_layer, Changes, Delta, IndexedChanges};
+pub use delta::{apply_changes, in_layer, Changes, Delta, MempoolChanges};
 pub use error::StoreError;
 pub use gas::{GasConfig, GasMeter};
 pub use nv_index::{mark_nv_index_version, rebuild_nv_index_once};
