@@ -22,6 +22,7 @@ pub struct TxMsg {
 #[derive(Clone, Debug)]
 pub struct DecodedTx {
     pub raw: TxRaw,
+    /// The body, its messages moved into [`DecodedTx::msgs`].
     pub body: TxBody,
     pub auth_info: AuthInfo,
     pub msgs: Vec<TxMsg>,
@@ -95,7 +96,7 @@ pub fn decode_tx(
     }
     let raw =
         TxRaw::decode(tx_bytes).map_err(|e| AppError::tx_decode(format!("tx parse error: {e}")))?;
-    let body = TxBody::decode(raw.body_bytes.as_slice())
+    let mut body = TxBody::decode(raw.body_bytes.as_slice())
         .map_err(|e| AppError::tx_decode(format!("tx body parse error: {e}")))?;
     let auth_info = AuthInfo::decode(raw.auth_info_bytes.as_slice())
         .map_err(|e| AppError::tx_decode(format!("tx auth info parse error: {e}")))?;
@@ -119,7 +120,9 @@ pub fn decode_tx(
     }
     let mut msgs = Vec::with_capacity(body.messages.len());
     let mut signers: Vec<Address> = Vec::new();
-    for any in &body.messages {
+    // Moved, not copied: the checks above were the last to need them in
+    // the body.
+    for any in std::mem::take(&mut body.messages) {
         let component = router.route(&any.type_url)?;
         let msg_signers = component.check_msg(&any.type_url, &any.value)?;
         for s in &msg_signers {
@@ -128,8 +131,8 @@ pub fn decode_tx(
             }
         }
         msgs.push(TxMsg {
-            type_url: any.type_url.clone(),
-            value: any.value.clone(),
+            type_url: any.type_url,
+            value: any.value,
             signers: msg_signers,
         });
     }
