@@ -28,7 +28,6 @@ pub struct DecodedTx {
     pub msgs: Vec<TxMsg>,
     /// Unique signers in order of first appearance, as the SDK's GetSigners.
     pub signers: Vec<Address>,
-    pub hash: [u8; 32],
     pub len: usize,
     /// Public keys of this tx's signers already found to be valid points by
     /// the parallel pre-check ([`super::preverify`]); the ante checks skip
@@ -169,7 +168,6 @@ pub fn decode_tx(
         auth_info,
         msgs,
         signers,
-        hash: Sha256::digest(tx_bytes).into(),
         len: tx_bytes.len(),
         valid_keys: Vec::new(),
         verified: Vec::new(),
