@@ -70,12 +70,8 @@ impl<'a> Delta<'a> {
     /// A layer that charges every read and write to `meter`.
     pub fn metered(base: &'a dyn StateRead, meter: &'a GasMeter) -> Self {
         Self {
-            base,
-            changes: Changes::default(),
             gas: Some(meter),
-            records_events: true,
-            index: None,
-            hashed: None,
+            ..Self::new(base)
         }
     }
 
@@ -83,27 +79,20 @@ impl<'a> Delta<'a> {
     /// kept between CheckTx calls).
     pub fn with_changes(base: &'a dyn StateRead, changes: Changes) -> Self {
         Self {
-            base,
             changes,
-            gas: None,
-            records_events: true,
-            index: None,
-            hashed: None,
+            ..Self::new(base)
         }
     }
 
     /// The mempool's layer, from what earlier CheckTx batches wrote.
     pub fn with_mempool_changes(base: &'a dyn StateRead, kept: MempoolChanges) -> Self {
         Self {
-            base,
             changes: Changes {
                 nv: kept.nv,
                 ..Changes::default()
             },
-            gas: None,
-            records_events: true,
-            index: None,
             hashed: Some(kept.state),
+            ..Self::new(base)
         }
     }
 
@@ -156,16 +145,10 @@ impl<'a> Delta<'a> {
     }
 
     /// Applies a layer that ran on top of this one.
-    pub fn apply(&mut self, mut changes: Changes) {
-        if let Some(hashed) = &mut self.hashed {
-            hashed.extend(std::mem::take(&mut changes.state));
+    pub fn apply(&mut self, changes: Changes) {
+        for (key, value) in changes.state {
+            self.record_write(key, value);
         }
-        if let Some(index) = &mut self.index {
-            for key in changes.state.keys() {
-                index.insert(key);
-            }
-        }
-        self.changes.state.extend(changes.state);
         self.changes.nv.extend(changes.nv);
         self.changes.events.extend(changes.events);
     }
@@ -191,6 +174,7 @@ impl<'a> Delta<'a> {
         }
     }
 
+    /// Where every state write lands, whatever kind of layer this is.
     fn record_write(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
         if let Some(hashed) = &mut self.hashed {
             hashed.insert(key, value);
