@@ -101,6 +101,12 @@ impl HotCache {
         self.nodes.insert(key, node);
     }
 
+    /// Forgets a node the latest tree no longer reaches, so that the cache
+    /// holds the live tree rather than every version's nodes until they age out.
+    pub fn remove_node(&self, key: &[u8]) {
+        self.nodes.remove(key);
+    }
+
     /// Bytes held (by the weights above): values, nodes.
     pub fn used(&self) -> (u64, u64) {
         (self.values.weight(), self.nodes.weight())
@@ -131,6 +137,10 @@ mod tests {
         assert_eq!(c.value(b"a"), Some(None));
         assert_eq!(c.written_at(b"a"), Some(7));
         c.put_node(b"n".to_vec(), b"node".to_vec());
+        c.put_node(b"m".to_vec(), b"node".to_vec());
+        assert_eq!(c.node(b"n"), Some(b"node".to_vec()));
+        c.remove_node(b"m");
+        assert_eq!(c.node(b"m"), None);
         assert_eq!(c.node(b"n"), Some(b"node".to_vec()));
         c.clear();
         assert_eq!(c.value(b"b"), None);
