@@ -450,6 +450,7 @@ impl Storage {
         // heights need them, and those do not use the cache.
         let mut replaced_nodes = Vec::new();
         let keep = self.config.keep_recent > 0;
+        let mut scratch = Vec::with_capacity(1024);
         for p in &self.pending {
             for (k, v) in &p.state {
                 match v {
@@ -464,8 +465,10 @@ impl Storage {
                 }
             }
             for (nk, node) in p.tree.node_batch.nodes() {
-                let key = encode_exact(nk).map_err(|e| StoreError::Db(e.to_string()))?;
-                let val = encode_exact(node).map_err(|e| StoreError::Db(e.to_string()))?;
+                let key =
+                    encode_exact(&mut scratch, nk).map_err(|e| StoreError::Db(e.to_string()))?;
+                let val =
+                    encode_exact(&mut scratch, node).map_err(|e| StoreError::Db(e.to_string()))?;
                 b.put_cf(handle(db, cf::JMT_NODE)?, &key, &val);
                 new_nodes.push((key, val));
             }
@@ -480,7 +483,8 @@ impl Storage {
                 b.put_cf(handle(db, cf::PREIMAGE)?, kh.0, k);
             }
             for s in p.tree.stale_node_index_batch.iter() {
-                let key = encode_exact(&s.node_key).map_err(|e| StoreError::Db(e.to_string()))?;
+                let key = encode_exact(&mut scratch, &s.node_key)
+                    .map_err(|e| StoreError::Db(e.to_string()))?;
                 if keep {
                     push_stale(&mut stale, s.stale_since_version, STALE_NODES, &key)?;
                 }

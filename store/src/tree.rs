@@ -30,11 +30,15 @@ pub(crate) struct PendingVersion {
 
 /// `t` encoded with borsh in a buffer of exactly its size (`borsh::to_vec`
 /// reserves 1 KiB, which a cache holding millions of keys cannot afford).
-pub(crate) fn encode_exact<T: borsh::BorshSerialize>(t: &T) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(64);
-    t.serialize(&mut buf)?;
-    buf.shrink_to_fit();
-    Ok(buf)
+/// Encoded in `scratch` first, so the result is allocated once rather than
+/// grown and shrunk (a block commits tens of thousands of nodes).
+pub(crate) fn encode_exact<T: borsh::BorshSerialize>(
+    scratch: &mut Vec<u8>,
+    t: &T,
+) -> std::io::Result<Vec<u8>> {
+    scratch.clear();
+    t.serialize(scratch)?;
+    Ok(scratch.as_slice().to_vec())
 }
 
 pub(crate) fn value_key(key_hash: &KeyHash, version: Version) -> Vec<u8> {
@@ -165,5 +169,41 @@ impl HasPreimage for TreeView<'_> {
             }
         }
         Ok(self.src.get(cf::PREIMAGE, &key_hash.0)?)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use jmt::mock::MockTreeStore;
+
+    #[test]
+    fn should_encode_as_borsh_does_in_a_buffer_of_exactly_its_size() {
+        let store = MockTreeStore::default();
+        let writes = (0u8..40).map(|i| (KeyHash([i; 32]), Some(vec![i; 9])));
+        let (_, batch) = jmt::Sha256Jmt::new(&store)
+            .put_value_set(writes, 0)
+            .unwrap();
+        let mut scratch = Vec::new();
+        let mut internal = 0;
+        for (key, node) in batch.node_batch.nodes() {
+            internal += usize::from(matches!(node, Node::Internal(_)));
+            for encoded in [
+                encode_exact(&mut scratch, key).unwrap(),
+                encode_exact(&mut scratch, node).unwrap(),
+            ] {
+                assert_eq!(encoded.capacity(), encoded.len());
+            }
+            assert_eq!(
+                encode_exact(&mut scratch, node).unwrap(),
+                borsh::to_vec(node).unwrap()
+            );
+            assert_eq!(
+                encode_exact(&mut scratch, key).unwrap(),
+                borsh::to_vec(key).unwrap()
+            );
+        }
+        assert!(internal > 0);
     }
 }
