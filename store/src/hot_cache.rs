@@ -10,6 +10,8 @@
 //! version), so a cached node is never out of date; pruned ones are no longer
 //! reachable and age out. Eviction order has no effect on any result.
 
+use std::sync::Arc;
+
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
@@ -36,8 +38,8 @@ impl Weighter<Vec<u8>, Latest> for Bytes {
     }
 }
 
-impl Weighter<Vec<u8>, Vec<u8>> for Bytes {
-    fn weight(&self, key: &Vec<u8>, val: &Vec<u8>) -> u64 {
+impl Weighter<Vec<u8>, Arc<[u8]>> for Bytes {
+    fn weight(&self, key: &Vec<u8>, val: &Arc<[u8]>) -> u64 {
         (key.len() as u64)
             .saturating_add(val.len() as u64)
             .saturating_add(ENTRY_OVERHEAD)
@@ -54,8 +56,9 @@ fn items(bytes: u64) -> usize {
 
 pub(crate) struct HotCache {
     values: Cache<Vec<u8>, Latest, Bytes>,
-    /// Encoded node key -> encoded node, as stored in RocksDB.
-    nodes: Cache<Vec<u8>, Vec<u8>, Bytes>,
+    /// Encoded node key -> encoded node, as stored in RocksDB; shared, so a
+    /// lookup (tens of thousands a block) copies nothing.
+    nodes: Cache<Vec<u8>, Arc<[u8]>, Bytes>,
 }
 
 impl HotCache {
@@ -93,11 +96,11 @@ impl HotCache {
         self.values.insert(key, Latest { value, written_at });
     }
 
-    pub fn node(&self, key: &[u8]) -> Option<Vec<u8>> {
+    pub fn node(&self, key: &[u8]) -> Option<Arc<[u8]>> {
         self.nodes.get(key)
     }
 
-    pub fn put_node(&self, key: Vec<u8>, node: Vec<u8>) {
+    pub fn put_node(&self, key: Vec<u8>, node: Arc<[u8]>) {
         self.nodes.insert(key, node);
     }
 
@@ -136,12 +139,12 @@ mod tests {
         c.put_written(b"a".to_vec(), None, 7);
         assert_eq!(c.value(b"a"), Some(None));
         assert_eq!(c.written_at(b"a"), Some(7));
-        c.put_node(b"n".to_vec(), b"node".to_vec());
-        c.put_node(b"m".to_vec(), b"node".to_vec());
-        assert_eq!(c.node(b"n"), Some(b"node".to_vec()));
+        c.put_node(b"n".to_vec(), b"node".to_vec().into());
+        c.put_node(b"m".to_vec(), b"node".to_vec().into());
+        assert_eq!(c.node(b"n").as_deref(), Some(&b"node"[..]));
         c.remove_node(b"m");
         assert_eq!(c.node(b"m"), None);
-        assert_eq!(c.node(b"n"), Some(b"node".to_vec()));
+        assert_eq!(c.node(b"n").as_deref(), Some(&b"node"[..]));
         c.clear();
         assert_eq!(c.value(b"b"), None);
         assert_eq!(c.node(b"n"), None);
@@ -152,7 +155,7 @@ mod tests {
         let c = HotCache::new(300_000);
         for i in 0u32..20_000 {
             c.put_written(i.to_be_bytes().to_vec(), Some(vec![7; 100]), 1);
-            c.put_node(i.to_be_bytes().to_vec(), vec![9; 100]);
+            c.put_node(i.to_be_bytes().to_vec(), vec![9; 100].into());
         }
         assert!(c.values.weight() <= 100_000, "{}", c.values.weight());
         assert!(c.nodes.weight() <= 200_000, "{}", c.nodes.weight());
@@ -167,7 +170,7 @@ mod tests {
     fn should_cache_nothing_with_no_bytes() {
         let c = HotCache::new(0);
         c.put_read(b"a".to_vec(), Some(b"1".to_vec()));
-        c.put_node(b"n".to_vec(), b"x".to_vec());
+        c.put_node(b"n".to_vec(), b"x".to_vec().into());
         assert_eq!(c.value(b"a"), None);
         assert_eq!(c.node(b"n"), None);
     }

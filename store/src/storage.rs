@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use jmt::storage::TreeUpdateBatch;
 use jmt::{KeyHash, Sha256Jmt, Version};
@@ -17,7 +18,7 @@ use sha2::Sha256;
 use crate::delta::{merge_prefix, range_through, Changes, WriteSet};
 use crate::hot_cache::HotCache;
 use crate::state::{KvPair, KvPairs, StateRead};
-use crate::tree::{encode_exact, encode_value, value_key, PendingVersion, TreeView};
+use crate::tree::{encode_exact, encode_in, encode_value, value_key, PendingVersion, TreeView};
 use crate::StoreError;
 
 pub(crate) mod cf {
@@ -467,8 +468,9 @@ impl Storage {
             for (nk, node) in p.tree.node_batch.nodes() {
                 let key =
                     encode_exact(&mut scratch, nk).map_err(|e| StoreError::Db(e.to_string()))?;
-                let val =
-                    encode_exact(&mut scratch, node).map_err(|e| StoreError::Db(e.to_string()))?;
+                let val: Arc<[u8]> = encode_in(&mut scratch, node)
+                    .map(Arc::from)
+                    .map_err(|e| StoreError::Db(e.to_string()))?;
                 b.put_cf(handle(db, cf::JMT_NODE)?, &key, &val);
                 new_nodes.push((key, val));
             }

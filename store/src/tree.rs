@@ -36,9 +36,17 @@ pub(crate) fn encode_exact<T: borsh::BorshSerialize>(
     scratch: &mut Vec<u8>,
     t: &T,
 ) -> std::io::Result<Vec<u8>> {
+    encode_in(scratch, t).map(<[u8]>::to_vec)
+}
+
+/// `t` encoded with borsh in `scratch`, which is cleared first.
+pub(crate) fn encode_in<'a, T: borsh::BorshSerialize>(
+    scratch: &'a mut Vec<u8>,
+    t: &T,
+) -> std::io::Result<&'a [u8]> {
     scratch.clear();
     t.serialize(scratch)?;
-    Ok(scratch.as_slice().to_vec())
+    Ok(scratch)
 }
 
 pub(crate) fn value_key(key_hash: &KeyHash, version: Version) -> Vec<u8> {
@@ -127,7 +135,7 @@ impl TreeReader for TreeView<'_> {
                 let node = borsh::from_slice(&raw)?;
                 if let Some(c) = self.cache {
                     key.shrink_to_fit();
-                    c.put_node(key, raw);
+                    c.put_node(key, raw.into());
                 }
                 Ok(Some(node))
             }
