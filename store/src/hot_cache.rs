@@ -7,8 +7,10 @@
 //! It only ever holds committed data: [`crate::Storage`] fills it on reads
 //! that reach RocksDB and with each commit's writes, and clears it when a
 //! commit fails. Tree nodes never change once written (a node key names a
-//! version), so a cached node is never out of date; pruned ones are no longer
-//! reachable and age out. Eviction order has no effect on any result.
+//! version), so a cached node is never out of date; each commit removes the
+//! nodes its version replaced (only reads at past heights, which do not use
+//! the cache, reach them), so the node part holds the latest tree rather than
+//! every recent version's. Eviction order has no effect on any result.
 
 use std::sync::Arc;
 
