@@ -20,6 +20,13 @@ impl From<rocksdb::Error> for StoreError {
     }
 }
 
+/// Encoding a tree node or key (borsh writes through `std::io::Write`).
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::Db(e.to_string())
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

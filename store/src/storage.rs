@@ -466,11 +466,8 @@ impl Storage {
                 }
             }
             for (nk, node) in p.tree.node_batch.nodes() {
-                let key =
-                    encode_exact(&mut scratch, nk).map_err(|e| StoreError::Db(e.to_string()))?;
-                let val: Arc<[u8]> = encode_in(&mut scratch, node)
-                    .map(Arc::from)
-                    .map_err(|e| StoreError::Db(e.to_string()))?;
+                let key = encode_exact(&mut scratch, nk)?;
+                let val: Arc<[u8]> = encode_in(&mut scratch, node).map(Arc::from)?;
                 b.put_cf(handle(db, cf::JMT_NODE)?, &key, &val);
                 new_nodes.push((key, val));
             }
@@ -485,8 +482,7 @@ impl Storage {
                 b.put_cf(handle(db, cf::PREIMAGE)?, kh.0, k);
             }
             for s in p.tree.stale_node_index_batch.iter() {
-                let key = encode_exact(&mut scratch, &s.node_key)
-                    .map_err(|e| StoreError::Db(e.to_string()))?;
+                let key = encode_exact(&mut scratch, &s.node_key)?;
                 if keep {
                     push_stale(&mut stale, s.stale_since_version, STALE_NODES, &key)?;
                 }
