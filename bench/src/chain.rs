@@ -1,6 +1,7 @@
 //! An in-process chain on a temporary RocksDB, with every bench signer funded.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use gpuchain_app::tx::fee::MinGasPrices;
@@ -12,6 +13,8 @@ use crate::txgen::TxGen;
 
 pub struct Chain {
     pub app: App,
+    /// Each block's FinalizeBlock and Commit time, in order.
+    pub block_times: Vec<(Duration, Duration)>,
     chain_id: String,
     _dir: tempfile::TempDir,
 }
@@ -72,6 +75,7 @@ impl Chain {
         .map_err(|e| anyhow!("{e}"))?;
         let mut chain = Self {
             app,
+            block_times: Vec::new(),
             chain_id: chain_id.into(),
             _dir: dir,
         };
@@ -92,11 +96,15 @@ impl Chain {
             secs: 1_700_000_000 + height as i64,
             nanos: 0,
         };
+        let start = Instant::now();
         let out = self
             .app
             .finalize_block(height, t, &height.to_be_bytes(), txs)
             .map_err(|e| anyhow!("{e}"))?;
+        let finalized = Instant::now();
         self.app.commit().map_err(|e| anyhow!("{e}"))?;
+        self.block_times
+            .push((finalized - start, finalized.elapsed()));
         Ok(out)
     }
 }

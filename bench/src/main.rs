@@ -137,6 +137,7 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
     if mempool {
         check_all(&mut chain, &txs)?;
     }
+    chain.block_times.clear();
     let start = Instant::now();
     for (i, block) in txs.chunks(block_txs as usize).enumerate() {
         let out = chain.block(i as u64 + 2, block)?;
@@ -147,6 +148,11 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
     let secs = start.elapsed().as_secs_f64();
     let rate = senders as f64 / secs;
     let (values, nodes) = chain.app.storage().cache_used();
+    // Where each block's time went: FinalizeBlock (execution and the tree
+    // update) and Commit (the write), in ms.
+    let ms = |d: std::time::Duration| (d.as_secs_f64() * 1e4).round() / 10.0;
+    let finalize_ms: Vec<f64> = chain.block_times.iter().map(|t| ms(t.0)).collect();
+    let commit_ms: Vec<f64> = chain.block_times.iter().map(|t| ms(t.1)).collect();
     println!(
         "{}",
         json!({"bench": "finalize_commit_bank_send", "accounts": accounts, "blocks": blocks,
@@ -154,7 +160,8 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
                "block_txs": block_txs, "tx_per_s": rate.round(),
                "us_per_tx": (secs / senders as f64 * 1e6 * 10.0).round() / 10.0,
                "bound": 20000, "ratio": (rate / 20000.0 * 1000.0).round() / 1000.0,
-               "state_cache_mb": {"values": values >> 20, "nodes": nodes >> 20}})
+               "state_cache_mb": {"values": values >> 20, "nodes": nodes >> 20},
+               "block_ms": {"finalize": finalize_ms, "commit": commit_ms}})
     );
     Ok(())
 }

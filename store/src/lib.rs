@@ -18,6 +18,7 @@ mod nv_index;
 mod state;
 mod storage;
 mod tree;
+mod tree_update;
 
 pub use component::{Component, MsgResponse};
 pub use delta::{apply_changes, in_layer, Changes, Delta, MempoolChanges};

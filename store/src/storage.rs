@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use jmt::storage::TreeUpdateBatch;
 use jmt::{KeyHash, Sha256Jmt, Version};
 use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
 use sha2::Sha256;
@@ -19,6 +18,7 @@ use crate::delta::{merge_prefix, range_through, Changes, WriteSet};
 use crate::hot_cache::HotCache;
 use crate::state::{KvPair, KvPairs, StateRead};
 use crate::tree::{encode_exact, encode_in, encode_value, value_key, PendingVersion, TreeView};
+use crate::tree_update::{tree_err, update_tree, HashedWrite};
 use crate::StoreError;
 
 pub(crate) mod cf {
@@ -212,10 +212,6 @@ fn read_u64(src: Src<'_>, key: &[u8]) -> Result<u64, StoreError> {
     }
 }
 
-fn tree_err(e: anyhow::Error) -> StoreError {
-    StoreError::Db(format!("merkle tree: {e}"))
-}
-
 /// For each write, the version its key was last written at (None for a new
 /// key); None overall when versions are kept forever and nothing is pruned.
 fn superseded_versions(
@@ -234,45 +230,6 @@ fn superseded_versions(
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
-
-/// The tree at `version` with `hashed` written on top of the previous one.
-fn update_tree(
-    view: &TreeView<'_>,
-    version: Version,
-    hashed: &[HashedWrite<'_>],
-) -> Result<(jmt::RootHash, TreeUpdateBatch), StoreError> {
-    let tree = Sha256Jmt::new(view);
-    let puts: Option<Vec<(KeyHash, Vec<u8>)>> = hashed
-        .iter()
-        .map(|(h, _, v)| v.as_ref().map(|v| (*h, v.clone())))
-        .collect();
-    // jmt's batch insert hashes each new node once instead of once per key
-    // below it (about 3x faster), but takes no deletions and needs the
-    // previous version's root (absent only when the first version stored
-    // is not 0); otherwise keys go in one by one. The tree, and so the
-    // root, is the same.
-    let prev_root = match version.checked_sub(1) {
-        None => true,
-        Some(prev) => tree.get_root_hash_option(prev).map_err(tree_err)?.is_some(),
-    };
-    match puts {
-        Some(puts) if !puts.is_empty() && prev_root => {
-            let (roots, batch) = tree
-                .batch_put_value_sets(vec![puts], None, version)
-                .map_err(tree_err)?;
-            let root = roots.first().copied().ok_or_else(|| {
-                StoreError::Corrupt("jmt returned no root for the version".into())
-            })?;
-            Ok((root, batch))
-        }
-        _ => tree
-            .put_value_set(hashed.iter().map(|(h, _, v)| (*h, (*v).clone())), version)
-            .map_err(tree_err),
-    }
-}
-
-/// A write with its key's hash: (hash, key, value or deletion).
-type HashedWrite<'a> = (KeyHash, &'a Vec<u8>, &'a Option<Vec<u8>>);
 
 pub struct Storage {
     db: std::sync::Arc<DB>,
@@ -441,54 +398,72 @@ impl Storage {
             return Ok(());
         };
         let (height, root) = (last.version, last.root);
+        let pending = Arc::new(std::mem::take(&mut self.pending));
+        let this = &*self;
+        let written = std::thread::scope(move |s| {
+            // Later blocks read what this one writes from memory: the cache
+            // is filled on another core while this one encodes and writes
+            // the batch (and cleared below if the write fails). Whichever
+            // lets go of the versions last frees them (tens of thousands of
+            // nodes).
+            let for_cache = Arc::clone(&pending);
+            s.spawn(move || this.fill_cache(&for_cache));
+            let batch = this.write_batch(&pending, height, root);
+            drop(pending);
+            let mut wo = WriteOptions::default();
+            wo.set_sync(true);
+            Ok::<_, StoreError>(this.db.write_opt(batch?, &wo)?)
+        });
+        if let Err(e) = written {
+            // The cache holds what may not have been written; whether any of
+            // it reached the disk is unknown.
+            self.cache.clear();
+            return Err(e);
+        }
+        self.prune_due = Some(height);
+        Ok(())
+    }
+
+    /// Every prepared version's writes, in one batch.
+    fn write_batch(
+        &self,
+        pending: &[PendingVersion],
+        height: u64,
+        root: [u8; 32],
+    ) -> Result<WriteBatch, StoreError> {
         let db = &self.db;
+        let (state_cf, nv_cf) = (handle(db, cf::STATE)?, handle(db, cf::NV)?);
+        let (node_cf, value_cf) = (handle(db, cf::JMT_NODE)?, handle(db, cf::JMT_VALUE)?);
         let mut b = WriteBatch::default();
         // What each version made stale, one list per version and kind rather
         // than an entry per node: tens of thousands fewer writes a block.
         let mut stale: BTreeMap<(u64, u8), Vec<u8>> = BTreeMap::new();
-        let mut new_nodes = Vec::new();
-        // Nodes the latest tree no longer reaches: only reads at past
-        // heights need them, and those do not use the cache.
-        let mut replaced_nodes = Vec::new();
         let keep = self.config.keep_recent > 0;
-        let mut scratch = Vec::with_capacity(1024);
-        for p in &self.pending {
-            for (k, v) in &p.state {
-                match v {
-                    Some(v) => b.put_cf(handle(db, cf::STATE)?, k, v),
-                    None => b.delete_cf(handle(db, cf::STATE)?, k),
-                }
-            }
-            for (k, v) in &p.nv {
-                match v {
-                    Some(v) => b.put_cf(handle(db, cf::NV)?, k, v),
-                    None => b.delete_cf(handle(db, cf::NV)?, k),
+        let (mut key_buf, mut node_buf) = (Vec::with_capacity(64), Vec::with_capacity(1024));
+        for p in pending {
+            for (cf, writes) in [(state_cf, &p.state), (nv_cf, &p.nv)] {
+                for (k, v) in writes {
+                    match v {
+                        Some(v) => b.put_cf(cf, k, v),
+                        None => b.delete_cf(cf, k),
+                    }
                 }
             }
             for (nk, node) in p.tree.node_batch.nodes() {
-                let key = encode_exact(&mut scratch, nk)?;
-                let val: Arc<[u8]> = encode_in(&mut scratch, node).map(Arc::from)?;
-                b.put_cf(handle(db, cf::JMT_NODE)?, &key, &val);
-                new_nodes.push((key, val));
+                let key = encode_in(&mut key_buf, nk)?;
+                b.put_cf(node_cf, key, encode_in(&mut node_buf, node)?);
             }
             for ((ver, kh), v) in p.tree.node_batch.values() {
-                b.put_cf(
-                    handle(db, cf::JMT_VALUE)?,
-                    value_key(kh, *ver),
-                    encode_value(v),
-                );
+                b.put_cf(value_cf, value_key(kh, *ver), encode_value(v));
             }
             for (kh, k) in &p.preimages {
                 b.put_cf(handle(db, cf::PREIMAGE)?, kh.0, k);
             }
-            for s in p.tree.stale_node_index_batch.iter() {
-                let key = encode_exact(&mut scratch, &s.node_key)?;
-                if keep {
-                    push_stale(&mut stale, s.stale_since_version, STALE_NODES, &key)?;
-                }
-                replaced_nodes.push(key);
-            }
             if keep {
+                for s in p.tree.stale_node_index_batch.iter() {
+                    let key = encode_in(&mut key_buf, &s.node_key)?;
+                    push_stale(&mut stale, s.stale_since_version, STALE_NODES, key)?;
+                }
                 for (kh, ver) in &p.stale_values {
                     push_stale(&mut stale, p.version, STALE_VALUES, &value_key(kh, *ver))?;
                 }
@@ -501,35 +476,33 @@ impl Storage {
         }
         b.put_cf(handle(db, cf::META)?, META_HEIGHT, height.to_be_bytes());
         b.put_cf(handle(db, cf::META)?, META_APP_HASH, root);
-        let mut wo = WriteOptions::default();
-        wo.set_sync(true);
-        let pending = std::mem::take(&mut self.pending);
-        let this = &*self;
-        let written = std::thread::scope(|s| {
-            // Later blocks read what this one wrote from memory: filled (and
-            // the versions dropped) while the write waits for the disk.
-            s.spawn(move || {
-                for p in pending {
-                    for (k, v) in p.state {
-                        this.cache.put_written(k, v, p.version);
-                    }
+        Ok(b)
+    }
+
+    /// Puts what `pending` writes into the cache: values, new tree nodes,
+    /// and the nodes they replaced taken out (only reads at past heights
+    /// need those, and they do not use the cache). A node that cannot be
+    /// encoded is left out: the cache only saves reads.
+    fn fill_cache(&self, pending: &[PendingVersion]) {
+        let mut scratch = Vec::with_capacity(1024);
+        for p in pending {
+            for (k, v) in &p.state {
+                self.cache.put_written(k.clone(), v.clone(), p.version);
+            }
+            for (nk, node) in p.tree.node_batch.nodes() {
+                let Ok(node) = encode_in(&mut scratch, node).map(Arc::from) else {
+                    continue;
+                };
+                if let Ok(path) = encode_exact(&mut scratch, nk.nibble_path()) {
+                    self.cache.put_node(nk.version(), path, node);
                 }
-                for (k, v) in new_nodes {
-                    this.cache.put_node(k, v);
+            }
+            for s in p.tree.stale_node_index_batch.iter() {
+                if let Ok(path) = encode_in(&mut scratch, s.node_key.nibble_path()) {
+                    self.cache.remove_node(s.node_key.version(), path);
                 }
-                for k in replaced_nodes {
-                    this.cache.remove_node(&k);
-                }
-            });
-            this.db.write_opt(b, &wo)
-        });
-        if let Err(e) = written {
-            // Whether any of it reached the disk is unknown.
-            self.cache.clear();
-            return Err(e.into());
+            }
         }
-        self.prune_due = Some(height);
-        Ok(())
     }
 
     /// Deletes tree nodes and values that no kept version needs. Safe to

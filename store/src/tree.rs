@@ -49,6 +49,12 @@ pub(crate) fn encode_in<'a, T: borsh::BorshSerialize>(
     Ok(scratch)
 }
 
+/// The encoded nibble path within an encoded node key: borsh writes the
+/// key's version (8 bytes) first, then its path.
+pub(crate) fn path_of(encoded_node_key: &[u8]) -> &[u8] {
+    encoded_node_key.get(8..).unwrap_or_default()
+}
+
 pub(crate) fn value_key(key_hash: &KeyHash, version: Version) -> Vec<u8> {
     let mut k = Vec::with_capacity(40);
     k.extend_from_slice(&key_hash.0);
@@ -124,18 +130,17 @@ impl TreeReader for TreeView<'_> {
                 return Ok(Some(n.clone()));
             }
         }
-        // Sized to its contents only when the cache keeps it.
         let mut key = Vec::with_capacity(64);
         node_key.serialize(&mut key)?;
-        if let Some(raw) = self.cache.and_then(|c| c.node(&key)) {
+        let (version, path) = (node_key.version(), path_of(&key));
+        if let Some(raw) = self.cache.and_then(|c| c.node(version, path)) {
             return Ok(Some(borsh::from_slice(&raw)?));
         }
         match self.src.get(cf::JMT_NODE, &key)? {
             Some(raw) => {
                 let node = borsh::from_slice(&raw)?;
                 if let Some(c) = self.cache {
-                    key.shrink_to_fit();
-                    c.put_node(key, raw.into());
+                    c.put_node(version, path.to_vec(), raw.into());
                 }
                 Ok(Some(node))
             }
@@ -207,9 +212,13 @@ mod tests {
                 encode_exact(&mut scratch, node).unwrap(),
                 borsh::to_vec(node).unwrap()
             );
+            let encoded_key = borsh::to_vec(key).unwrap();
+            assert_eq!(encode_exact(&mut scratch, key).unwrap(), encoded_key);
+            // what the node cache relies on
+            assert_eq!(encoded_key[..8], key.version().to_le_bytes());
             assert_eq!(
-                encode_exact(&mut scratch, key).unwrap(),
-                borsh::to_vec(key).unwrap()
+                path_of(&encoded_key),
+                borsh::to_vec(key.nibble_path()).unwrap()
             );
         }
         assert!(internal > 0);
