@@ -138,6 +138,7 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
         check_all(&mut chain, &txs)?;
     }
     chain.block_times.clear();
+    let cpu_start = process_cpu_secs();
     let start = Instant::now();
     for (i, block) in txs.chunks(block_txs as usize).enumerate() {
         let out = chain.block(i as u64 + 2, block)?;
@@ -146,6 +147,9 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    let cpu = process_cpu_secs()
+        .zip(cpu_start)
+        .map(|(end, start)| end - start);
     let rate = senders as f64 / secs;
     let (values, nodes) = chain.app.storage().cache_used();
     // Where each block's time went: FinalizeBlock (execution and the tree
@@ -161,7 +165,8 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
                "us_per_tx": (secs / senders as f64 * 1e6 * 10.0).round() / 10.0,
                "bound": 20000, "ratio": (rate / 20000.0 * 1000.0).round() / 1000.0,
                "state_cache_mb": {"values": values >> 20, "nodes": nodes >> 20},
-               "block_ms": {"finalize": finalize_ms, "commit": commit_ms}})
+               "block_ms": {"finalize": finalize_ms, "commit": commit_ms},
+               "cpu_ms_per_block": cpu.map(|c| (c / blocks as f64 * 1e4).round() / 10.0)})
     );
     Ok(())
 }

@@ -16,9 +16,17 @@ use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
+use smallvec::SmallVec;
 
 /// Bookkeeping per entry beyond its key and value bytes (rough).
 const ENTRY_OVERHEAD: u64 = 64;
+
+/// A cache key held in the entry itself up to 48 bytes (state keys such as
+/// `bank/balances/{address}/{denom}`, encoded tree paths), on the heap
+/// beyond. Each lookup compares keys; with the key behind a pointer that
+/// was a cache miss per probe, a large part of a block's cache work at 1M
+/// accounts.
+type Key = SmallVec<[u8; 48]>;
 
 #[derive(Clone, Copy)]
 struct Bytes;
@@ -31,8 +39,8 @@ struct Latest {
     written_at: Option<u64>,
 }
 
-impl Weighter<Vec<u8>, Latest> for Bytes {
-    fn weight(&self, key: &Vec<u8>, val: &Latest) -> u64 {
+impl Weighter<Key, Latest> for Bytes {
+    fn weight(&self, key: &Key, val: &Latest) -> u64 {
         let v = val.value.as_ref().map_or(0, Vec::len);
         (key.len() as u64)
             .saturating_add(v as u64)
@@ -47,8 +55,8 @@ struct NodeAt {
     node: Arc<[u8]>,
 }
 
-impl Weighter<Vec<u8>, NodeAt> for Bytes {
-    fn weight(&self, path: &Vec<u8>, val: &NodeAt) -> u64 {
+impl Weighter<Key, NodeAt> for Bytes {
+    fn weight(&self, path: &Key, val: &NodeAt) -> u64 {
         (path.len() as u64)
             .saturating_add(val.node.len() as u64)
             .saturating_add(8)
@@ -65,13 +73,13 @@ fn items(bytes: u64) -> usize {
 }
 
 pub(crate) struct HotCache {
-    values: Cache<Vec<u8>, Latest, Bytes>,
+    values: Cache<Key, Latest, Bytes>,
     /// Encoded nibble path -> the latest tree's node there (encoded, as
     /// stored in RocksDB; shared, so a lookup copies nothing). Keyed by path
     /// rather than by node key, so a commit's new node replaces the one it
     /// supersedes in place (removing the ~33k nodes a block replaces at 1M
     /// accounts one by one took 27 ms, about as long as the disk write).
-    nodes: Cache<Vec<u8>, NodeAt, Bytes>,
+    nodes: Cache<Key, NodeAt, Bytes>,
 }
 
 impl HotCache {
@@ -98,15 +106,17 @@ impl HotCache {
     }
 
     /// A value read from the database.
-    pub fn put_read(&self, key: Vec<u8>, value: Option<Vec<u8>>) {
+    pub fn put_read(&self, key: &[u8], value: Option<Vec<u8>>) {
         let written_at = None;
-        self.values.insert(key, Latest { value, written_at });
+        self.values
+            .insert(Key::from_slice(key), Latest { value, written_at });
     }
 
     /// A value committed at `version`.
-    pub fn put_written(&self, key: Vec<u8>, value: Option<Vec<u8>>, version: u64) {
+    pub fn put_written(&self, key: &[u8], value: Option<Vec<u8>>, version: u64) {
         let written_at = Some(version);
-        self.values.insert(key, Latest { value, written_at });
+        self.values
+            .insert(Key::from_slice(key), Latest { value, written_at });
     }
 
     /// The node at `version` and encoded nibble `path`, if it is the one
@@ -122,8 +132,9 @@ impl HotCache {
     /// tree's node at its (encoded) `path`: only the latest tree is read
     /// through the cache, so what is put is never older than what it
     /// replaces.
-    pub fn put_node(&self, version: u64, path: Vec<u8>, node: Arc<[u8]>) {
-        self.nodes.insert(path, NodeAt { version, node });
+    pub fn put_node(&self, version: u64, path: &[u8], node: Arc<[u8]>) {
+        self.nodes
+            .insert(Key::from_slice(path), NodeAt { version, node });
     }
 
     /// Forgets the node at `version` and `path`, which the latest tree no
@@ -155,16 +166,21 @@ mod tests {
     fn should_answer_what_was_put_including_absence() {
         let c = HotCache::new(1 << 20);
         assert_eq!(c.value(b"a"), None);
-        c.put_read(b"a".to_vec(), Some(b"1".to_vec()));
-        c.put_read(b"b".to_vec(), None);
+        c.put_read(b"a", Some(b"1".to_vec()));
+        c.put_read(b"b", None);
         assert_eq!(c.value(b"a"), Some(Some(b"1".to_vec())));
         assert_eq!(c.value(b"b"), Some(None));
         assert_eq!(c.written_at(b"a"), None);
-        c.put_written(b"a".to_vec(), None, 7);
+        // a key longer than the entry holds inline
+        let long = [b'k'; 100];
+        c.put_read(&long, Some(b"2".to_vec()));
+        assert_eq!(c.value(&long), Some(Some(b"2".to_vec())));
+        assert_eq!(c.value(&long[..99]), None);
+        c.put_written(b"a", None, 7);
         assert_eq!(c.value(b"a"), Some(None));
         assert_eq!(c.written_at(b"a"), Some(7));
-        c.put_node(1, b"n".to_vec(), b"node".to_vec().into());
-        c.put_node(1, b"m".to_vec(), b"node".to_vec().into());
+        c.put_node(1, b"n", b"node".to_vec().into());
+        c.put_node(1, b"m", b"node".to_vec().into());
         assert_eq!(c.node(1, b"n").as_deref(), Some(&b"node"[..]));
         c.remove_node(1, b"m");
         assert_eq!(c.node(1, b"m"), None);
@@ -177,11 +193,11 @@ mod tests {
     #[test]
     fn should_replace_a_node_by_the_newer_one_at_its_path() {
         let c = HotCache::new(1 << 20);
-        c.put_node(3, b"path".to_vec(), b"old".to_vec().into());
-        c.put_node(3, b"other".to_vec(), b"x".to_vec().into());
+        c.put_node(3, b"path", b"old".to_vec().into());
+        c.put_node(3, b"other", b"x".to_vec().into());
         assert_eq!(c.node(4, b"path"), None);
         let weight = c.used().1;
-        c.put_node(4, b"path".to_vec(), b"newer".to_vec().into());
+        c.put_node(4, b"path", b"newer".to_vec().into());
         assert_eq!(c.node(3, b"path"), None);
         assert_eq!(c.node(4, b"path").as_deref(), Some(&b"newer"[..]));
         // Replaced in place: two bytes more, not a second entry.
@@ -198,8 +214,8 @@ mod tests {
     fn should_stay_within_its_byte_bound() {
         let c = HotCache::new(300_000);
         for i in 0u32..20_000 {
-            c.put_written(i.to_be_bytes().to_vec(), Some(vec![7; 100]), 1);
-            c.put_node(1, i.to_be_bytes().to_vec(), vec![9; 100].into());
+            c.put_written(&i.to_be_bytes(), Some(vec![7; 100]), 1);
+            c.put_node(1, &i.to_be_bytes(), vec![9; 100].into());
         }
         assert!(c.values.weight() <= 100_000, "{}", c.values.weight());
         assert!(c.nodes.weight() <= 200_000, "{}", c.nodes.weight());
@@ -213,8 +229,8 @@ mod tests {
     #[test]
     fn should_cache_nothing_with_no_bytes() {
         let c = HotCache::new(0);
-        c.put_read(b"a".to_vec(), Some(b"1".to_vec()));
-        c.put_node(1, b"n".to_vec(), b"x".to_vec().into());
+        c.put_read(b"a", Some(b"1".to_vec()));
+        c.put_node(1, b"n", b"x".to_vec().into());
         assert_eq!(c.value(b"a"), None);
         assert_eq!(c.node(1, b"n"), None);
     }

@@ -17,7 +17,7 @@ use sha2::Sha256;
 use crate::delta::{merge_prefix, range_through, Changes, WriteSet};
 use crate::hot_cache::HotCache;
 use crate::state::{KvPair, KvPairs, StateRead};
-use crate::tree::{encode_exact, encode_in, encode_value, value_key, PendingVersion, TreeView};
+use crate::tree::{encode_in, encode_value, value_key, PendingVersion, TreeView};
 use crate::tree_update::{tree_err, update_tree, HashedWrite};
 use crate::StoreError;
 
@@ -487,13 +487,13 @@ impl Storage {
         let mut scratch = Vec::with_capacity(1024);
         for p in pending {
             for (k, v) in &p.state {
-                self.cache.put_written(k.clone(), v.clone(), p.version);
+                self.cache.put_written(k, v.clone(), p.version);
             }
             for (nk, node) in p.tree.node_batch.nodes() {
                 let Ok(node) = encode_in(&mut scratch, node).map(Arc::from) else {
                     continue;
                 };
-                if let Ok(path) = encode_exact(&mut scratch, nk.nibble_path()) {
+                if let Ok(path) = encode_in(&mut scratch, nk.nibble_path()) {
                     self.cache.put_node(nk.version(), path, node);
                 }
             }
@@ -566,7 +566,7 @@ impl StateRead for Storage {
             return Ok(v);
         }
         let v = Src::Db(&self.db).get(cf::STATE, key)?;
-        self.cache.put_read(key.to_vec(), v.clone());
+        self.cache.put_read(key, v.clone());
         Ok(v)
     }
 

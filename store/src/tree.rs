@@ -28,17 +28,6 @@ pub(crate) struct PendingVersion {
     pub stale_values: Vec<(KeyHash, Version)>,
 }
 
-/// `t` encoded with borsh in a buffer of exactly its size (`borsh::to_vec`
-/// reserves 1 KiB, which a cache holding millions of keys cannot afford).
-/// Encoded in `scratch` first, so the result is allocated once rather than
-/// grown and shrunk (a block commits tens of thousands of nodes).
-pub(crate) fn encode_exact<T: borsh::BorshSerialize>(
-    scratch: &mut Vec<u8>,
-    t: &T,
-) -> std::io::Result<Vec<u8>> {
-    encode_in(scratch, t).map(<[u8]>::to_vec)
-}
-
 /// `t` encoded with borsh in `scratch`, which is cleared first.
 pub(crate) fn encode_in<'a, T: borsh::BorshSerialize>(
     scratch: &'a mut Vec<u8>,
@@ -140,7 +129,7 @@ impl TreeReader for TreeView<'_> {
             Some(raw) => {
                 let node = borsh::from_slice(&raw)?;
                 if let Some(c) = self.cache {
-                    c.put_node(version, path.to_vec(), raw.into());
+                    c.put_node(version, path, raw.into());
                 }
                 Ok(Some(node))
             }
@@ -192,7 +181,7 @@ mod tests {
     use jmt::mock::MockTreeStore;
 
     #[test]
-    fn should_encode_as_borsh_does_in_a_buffer_of_exactly_its_size() {
+    fn should_encode_as_borsh_does_in_a_reused_buffer() {
         let store = MockTreeStore::default();
         let writes = (0u8..40).map(|i| (KeyHash([i; 32]), Some(vec![i; 9])));
         let (_, batch) = jmt::Sha256Jmt::new(&store)
@@ -202,18 +191,12 @@ mod tests {
         let mut internal = 0;
         for (key, node) in batch.node_batch.nodes() {
             internal += usize::from(matches!(node, Node::Internal(_)));
-            for encoded in [
-                encode_exact(&mut scratch, key).unwrap(),
-                encode_exact(&mut scratch, node).unwrap(),
-            ] {
-                assert_eq!(encoded.capacity(), encoded.len());
-            }
             assert_eq!(
-                encode_exact(&mut scratch, node).unwrap(),
+                encode_in(&mut scratch, node).unwrap(),
                 borsh::to_vec(node).unwrap()
             );
             let encoded_key = borsh::to_vec(key).unwrap();
-            assert_eq!(encode_exact(&mut scratch, key).unwrap(), encoded_key);
+            assert_eq!(encode_in(&mut scratch, key).unwrap(), encoded_key);
             // what the node cache relies on
             assert_eq!(encoded_key[..8], key.version().to_le_bytes());
             assert_eq!(

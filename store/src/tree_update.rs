@@ -34,10 +34,7 @@ pub(crate) fn update_tree<R: TreeReader + Sync>(
     hashed: &[HashedWrite<'_>],
 ) -> Result<Update, StoreError> {
     let tree = Sha256Jmt::new(reader);
-    let puts: Option<Vec<(KeyHash, OwnedValue)>> = hashed
-        .iter()
-        .map(|(h, _, v)| v.as_ref().map(|v| (*h, v.clone())))
-        .collect();
+    let puts = only_puts(hashed);
     // jmt's batch insert hashes each new node once instead of once per key
     // below it (about 3x faster), but takes no deletions and needs the
     // previous version's root (absent only when the first version stored
@@ -48,7 +45,9 @@ pub(crate) fn update_tree<R: TreeReader + Sync>(
         Some(prev) => tree.get_root_hash_option(prev).map_err(tree_err)?.is_some(),
     };
     match puts {
-        Some(puts) if !puts.is_empty() && prev_root => batch_in_halves(reader, version, puts),
+        Some(puts) if !puts.is_empty() && prev_root => {
+            batch_in_halves(reader, version, puts, hashed)
+        }
         _ => tree
             .put_value_set(hashed.iter().map(|(h, _, v)| (*h, (*v).clone())), version)
             .map_err(tree_err),
@@ -61,10 +60,11 @@ fn batch_in_halves<R: TreeReader + Sync>(
     reader: &R,
     version: Version,
     puts: Vec<(KeyHash, OwnedValue)>,
+    hashed: &[HashedWrite<'_>],
 ) -> Result<Update, StoreError> {
-    let (low, high): (Vec<_>, Vec<_>) = puts.iter().cloned().partition(|(h, _)| h.0[0] < 0x80);
+    let (low, high): (Vec<_>, Vec<_>) = puts.into_iter().partition(|(h, _)| h.0[0] < 0x80);
     if low.is_empty() || high.is_empty() {
-        return batch(reader, version, puts);
+        return batch(reader, version, [low, high].concat());
     }
     let (low, high) = std::thread::scope(|s| {
         let low = s.spawn(|| batch(reader, version, low));
@@ -76,8 +76,16 @@ fn batch_in_halves<R: TreeReader + Sync>(
         Some(joined) => Ok(joined),
         // The previous root was not an internal node (a tree of at most one
         // key): its halves overlap, so the update is done in one piece.
-        None => batch(reader, version, puts),
+        None => batch(reader, version, only_puts(hashed).unwrap_or_default()),
     }
+}
+
+/// `hashed` as jmt's batch insert takes it, or None if it deletes a key.
+fn only_puts(hashed: &[HashedWrite<'_>]) -> Option<Vec<(KeyHash, OwnedValue)>> {
+    hashed
+        .iter()
+        .map(|(h, _, v)| v.as_ref().map(|v| (*h, v.clone())))
+        .collect()
 }
 
 fn batch<R: TreeReader>(
