@@ -5,12 +5,15 @@
 //! lookup per key, so a block's cost depends little on how big the state is.
 //!
 //! It only ever holds committed data: [`crate::Storage`] fills it on reads
-//! that reach RocksDB and with each commit's writes, and clears it when a
-//! commit fails. Tree nodes never change once written (a node key names a
-//! version), so a cached node is never out of date; each commit removes the
-//! nodes its version replaced (only reads at past heights, which do not use
-//! the cache, reach them), so the node part holds the latest tree rather than
-//! every recent version's. Eviction order has no effect on any result.
+//! that reach RocksDB and with each commit's writes (while they are being
+//! written; nothing reads it until the commit returns), and clears it when
+//! a commit fails. Tree nodes never change once written (a node key names a
+//! version), so a cached node is never out of date. Nodes are kept by their
+//! path in the tree: a commit's new node takes the place of the one it
+//! replaces, and replaced nodes whose path is gone are removed (only reads
+//! at past heights, which do not use the cache, reach them), so the node
+//! part holds the latest tree rather than every recent version's. Eviction
+//! order has no effect on any result.
 
 use std::sync::Arc;
 

@@ -63,8 +63,11 @@ fn batch_in_halves<R: TreeReader + Sync>(
     hashed: &[HashedWrite<'_>],
 ) -> Result<Update, StoreError> {
     let (low, high): (Vec<_>, Vec<_>) = puts.into_iter().partition(|(h, _)| h.0[0] < 0x80);
-    if low.is_empty() || high.is_empty() {
-        return batch(reader, version, [low, high].concat());
+    if high.is_empty() {
+        return batch(reader, version, low);
+    }
+    if low.is_empty() {
+        return batch(reader, version, high);
     }
     let (low, high) = std::thread::scope(|s| {
         let low = s.spawn(|| batch(reader, version, low));
