@@ -489,7 +489,10 @@ impl Storage {
             for (k, v) in &p.state {
                 self.cache.put_written(k, v.clone(), p.version);
             }
-            for (nk, node) in p.tree.node_batch.nodes() {
+            let nodes = p.tree.node_batch.nodes();
+            let mut new_paths = Vec::with_capacity(nodes.len());
+            for (nk, node) in nodes {
+                new_paths.push(nk.nibble_path());
                 let Ok(node) = encode_in(&mut scratch, node).map(Arc::from) else {
                     continue;
                 };
@@ -497,8 +500,17 @@ impl Storage {
                     self.cache.put_node(nk.version(), path, node);
                 }
             }
+            // A replaced node whose path has a new node was replaced in the
+            // cache by the put above (a removal would find the newer version
+            // and keep it): only paths gone from the tree (deletions) are
+            // looked up, not the ~33k a block of an insert-only version.
+            new_paths.sort_unstable();
             for s in p.tree.stale_node_index_batch.iter() {
-                if let Ok(path) = encode_in(&mut scratch, s.node_key.nibble_path()) {
+                let path = s.node_key.nibble_path();
+                if new_paths.binary_search(&path).is_ok() {
+                    continue;
+                }
+                if let Ok(path) = encode_in(&mut scratch, path) {
                     self.cache.remove_node(s.node_key.version(), path);
                 }
             }
@@ -886,6 +898,33 @@ mod tests {
                 uncached.committed_app_hash().unwrap()
             );
         }
+    }
+
+    #[test]
+    fn should_drop_the_cached_nodes_of_paths_that_deletions_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Storage::open(dir.path(), StorageConfig::default()).unwrap();
+        write(&mut s, 0, 40);
+        // Deleting all but one key collapses the tree to a single leaf: every
+        // other path is gone, and with it its cached node.
+        let mut c = Changes::default();
+        for i in 1..40 {
+            c.state.insert(format!("k/{i}").into_bytes(), None);
+        }
+        s.prepare(1, c).unwrap();
+        s.commit().unwrap();
+        let fresh_dir = tempfile::tempdir().unwrap();
+        let mut fresh = Storage::open(fresh_dir.path(), StorageConfig::default()).unwrap();
+        let mut c = Changes::default();
+        c.state
+            .insert(b"k/0".to_vec(), Some(0u64.to_be_bytes().to_vec()));
+        fresh.prepare(0, c).unwrap();
+        fresh.commit().unwrap();
+        assert_eq!(
+            s.committed_app_hash().unwrap(),
+            fresh.committed_app_hash().unwrap()
+        );
+        assert_eq!(s.cache_used().1, fresh.cache_used().1);
     }
 
     #[test]

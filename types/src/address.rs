@@ -164,6 +164,19 @@ mod fast_bech32 {
         table
     };
 
+    /// Each ASCII byte's 5-bit value, or `INVALID`: one load per character
+    /// instead of a search of `CHARSET`.
+    const INVALID: u8 = 0xff;
+    const VALUES: [u8; 128] = {
+        let mut table = [INVALID; 128];
+        let mut v = 0;
+        while v < 32 {
+            table[CHARSET[v] as usize] = v as u8;
+            v += 1;
+        }
+        table
+    };
+
     fn polymod_step(chk: u32, v: u8) -> u32 {
         let top = (chk >> 25) as usize & 31;
         ((chk & 0x1ff_ffff) << 5) ^ u32::from(v) ^ GEN_TABLE[top]
@@ -238,7 +251,7 @@ mod fast_bech32 {
         let mut chk = prefix_checksum(prefix);
         let mut groups = [0u8; DATA_LEN];
         for (i, c) in rest.bytes().enumerate() {
-            let v = CHARSET.iter().position(|x| *x == c)? as u8;
+            let v = *VALUES.get(usize::from(c)).filter(|v| **v != INVALID)?;
             chk = polymod_step(chk, v);
             if let Some(g) = groups.get_mut(i) {
                 *g = v;
@@ -307,6 +320,14 @@ mod tests {
                 assert_eq!(fast_bech32::decode(&bad, prefix), None);
                 assert!(Address::from_bech32_with_prefix(&bad, prefix).is_err());
             }
+        }
+        // Bytes outside the charset in the data part: the excluded letters,
+        // the separator, an uppercase letter, a non-ASCII character (same length).
+        let good = Address([7; 20]).to_string();
+        for c in ["b", "i", "o", "1", "Q", "\u{e9}"] {
+            let bad = format!("{}{c}{}", &good[..10], &good[10 + c.len()..]);
+            assert_eq!(fast_bech32::decode(&bad, ACCOUNT_PREFIX), None, "{bad}");
+            assert!(Address::from_bech32(&bad).is_err());
         }
         // Shapes left to the crate.
         let upper = Address([7; 20]).to_string().to_uppercase();
