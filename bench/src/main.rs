@@ -114,6 +114,7 @@ fn checktx(n: u64) -> Result<()> {
     // checks and averaged: this shared machine's speed drifts within a run.
     let after = txgen::verify_rates_2_cores(&gen, &txs, chain.chain_id(), false);
     let verify_rate = (before.libsecp256k1 + after.libsecp256k1) / 2.0;
+    let parsed_rate = (before.libsecp256k1_parsed_keys + after.libsecp256k1_parsed_keys) / 2.0;
     let bound = 0.8 * verify_rate;
     println!(
         "{}",
@@ -121,6 +122,8 @@ fn checktx(n: u64) -> Result<()> {
                "secp256k1_verify_per_s_2_cores": verify_rate.round(),
                "secp256k1_verify_per_s_2_cores_before_after":
                    [before.libsecp256k1.round(), after.libsecp256k1.round()],
+               "secp256k1_verify_per_s_2_cores_parsed_keys": parsed_rate.round(),
+               "ratio_to_parsed_keys": (rate / (0.8 * parsed_rate) * 1000.0).round() / 1000.0,
                "k256_verify_per_s_2_cores": before.k256.map(f64::round), "bound": bound.round(),
                "ratio": (rate / bound * 1000.0).round() / 1000.0, "cores_busy": busy,
                "cpu_us_per_tx": busy.map(|b| (b / rate * 1e7).round() / 10.0)})
