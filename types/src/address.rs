@@ -103,24 +103,33 @@ const RECENT_BECH32_MAX: usize = 4096;
 impl Address {
     /// The address with the account prefix, as [`fmt::Display`] shows it.
     pub fn to_bech32(&self) -> String {
+        self.with_bech32(str::to_string)
+    }
+
+    /// Runs `f` on the account bech32 form, from the memo when it is there
+    /// (Display writes it without a copy).
+    fn with_bech32<R>(&self, f: impl FnOnce(&str) -> R) -> R {
         RECENT_BECH32.with(|memo| {
-            let mut memo = memo.borrow_mut();
+            // Held while `f` runs: a writer that shows an address from
+            // inside `f` gets a fresh encoding rather than a panic.
+            let Ok(mut memo) = memo.try_borrow_mut() else {
+                return f(&self.to_bech32_with_prefix(ACCOUNT_PREFIX));
+            };
             if let Some(s) = memo.get(&self.0) {
-                return s.clone();
+                return f(s);
             }
             let s = self.to_bech32_with_prefix(ACCOUNT_PREFIX);
             if memo.len() >= RECENT_BECH32_MAX {
                 memo.clear();
             }
-            memo.insert(self.0, s.clone());
-            s
+            f(memo.entry(self.0).or_insert(s))
         })
     }
 }
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_bech32())
+        self.with_bech32(|s| f.write_str(s))
     }
 }
 
@@ -340,6 +349,24 @@ mod tests {
         assert_eq!(fast_bech32::decode(&m, ACCOUNT_PREFIX), None);
         assert_eq!(fast_bech32::encode(&[7; 20], "GPU"), None);
         assert_eq!(fast_bech32::encode(&[7; 20], ""), None);
+    }
+
+    #[test]
+    fn should_show_an_address_from_a_writer_that_shows_another() {
+        // A writer that formats an address each time it is written to: the
+        // memo is in use by the outer Display then.
+        struct Echo(String);
+        impl fmt::Write for Echo {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.0.push_str(s);
+                self.0.push_str(&Address([9; 20]).to_string());
+                Ok(())
+            }
+        }
+        let mut w = Echo(String::new());
+        fmt::write(&mut w, format_args!("{}", Address([8; 20]))).unwrap();
+        let expected = format!("{}{}", Address([8; 20]), Address([9; 20]));
+        assert_eq!(w.0, expected);
     }
 
     #[test]

@@ -188,8 +188,14 @@ impl Coins {
 
 impl fmt::Display for Coins {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(ToString::to_string).collect();
-        write!(f, "{}", parts.join(","))
+        // Written in place: events show an amount several times per tx.
+        for (i, coin) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{coin}")?;
+        }
+        Ok(())
     }
 }
 
