@@ -479,10 +479,11 @@ impl Storage {
         Ok(b)
     }
 
-    /// Puts what `pending` writes into the cache: values, new tree nodes,
-    /// and the nodes they replaced taken out (only reads at past heights
-    /// need those, and they do not use the cache). A node that cannot be
-    /// encoded is left out: the cache only saves reads.
+    /// Puts what `pending` writes into the cache: values, new tree nodes
+    /// (each taking its path's place), and the replaced nodes whose path has
+    /// no new node taken out (only reads at past heights need those, and
+    /// they do not use the cache). A node that cannot be encoded is left
+    /// out: the cache only saves reads.
     fn fill_cache(&self, pending: &[PendingVersion]) {
         let mut scratch = Vec::with_capacity(1024);
         for p in pending {
@@ -492,12 +493,12 @@ impl Storage {
             let nodes = p.tree.node_batch.nodes();
             let mut new_paths = Vec::with_capacity(nodes.len());
             for (nk, node) in nodes {
-                new_paths.push(nk.nibble_path());
                 let Ok(node) = encode_in(&mut scratch, node).map(Arc::from) else {
                     continue;
                 };
                 if let Ok(path) = encode_in(&mut scratch, nk.nibble_path()) {
                     self.cache.put_node(nk.version(), path, node);
+                    new_paths.push(nk.nibble_path());
                 }
             }
             // A replaced node whose path has a new node was replaced in the
