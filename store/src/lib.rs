@@ -13,6 +13,7 @@ mod delta;
 mod error;
 mod gas;
 mod hot_cache;
+mod idle_drop;
 mod key_index;
 mod nv_index;
 mod state;
