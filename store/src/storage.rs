@@ -981,20 +981,12 @@ mod tests {
             s.prepare(v, c).unwrap();
             s.commit().unwrap();
         }
-        let once_dir = tempfile::tempdir().unwrap();
-        let mut once = Storage::open(once_dir.path(), StorageConfig::default()).unwrap();
         let mut c = Changes::default();
         for i in 0..=29 * 3 {
             c.state
                 .insert(format!("k/{i}").into_bytes(), Some(b"v".to_vec()));
         }
-        once.prepare(0, c).unwrap();
-        once.commit().unwrap();
-        assert_eq!(
-            s.committed_app_hash().unwrap(),
-            once.committed_app_hash().unwrap()
-        );
-        assert_eq!(s.cache_used().1, once.cache_used().1);
+        assert_same_tree_and_cache_as_written_at_once(&s, c);
     }
 
     #[test]
@@ -1010,12 +1002,18 @@ mod tests {
         }
         s.prepare(1, c).unwrap();
         s.commit().unwrap();
-        let fresh_dir = tempfile::tempdir().unwrap();
-        let mut fresh = Storage::open(fresh_dir.path(), StorageConfig::default()).unwrap();
         let mut c = Changes::default();
         c.state
             .insert(b"k/0".to_vec(), Some(0u64.to_be_bytes().to_vec()));
-        fresh.prepare(0, c).unwrap();
+        assert_same_tree_and_cache_as_written_at_once(&s, c);
+    }
+
+    /// `s` has the tree that `changes` written at once into a fresh store
+    /// gives, and caches the same node bytes of it (nothing more).
+    fn assert_same_tree_and_cache_as_written_at_once(s: &Storage, changes: Changes) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut fresh = Storage::open(dir.path(), StorageConfig::default()).unwrap();
+        fresh.prepare(0, changes).unwrap();
         fresh.commit().unwrap();
         assert_eq!(
             s.committed_app_hash().unwrap(),
