@@ -103,9 +103,11 @@ fn checktx(n: u64) -> Result<()> {
     let before = txgen::verify_rates_2_cores(&gen, &txs, chain.chain_id(), true);
     // Each batch is checked in order while the other core verifies signatures.
     let cpu = process_cpu_secs();
+    let steal = host_steal_ms();
     let start = Instant::now();
     check_all(&mut chain, &txs)?;
     let secs = start.elapsed().as_secs_f64();
+    let steal = host_steal_ms().zip(steal).map(|(end, start)| end - start);
     let rate = n as f64 / secs;
     let busy = cpu
         .zip(process_cpu_secs())
@@ -126,7 +128,8 @@ fn checktx(n: u64) -> Result<()> {
                "ratio_to_parsed_keys": (rate / (0.8 * parsed_rate) * 1000.0).round() / 1000.0,
                "k256_verify_per_s_2_cores": before.k256.map(f64::round), "bound": bound.round(),
                "ratio": (rate / bound * 1000.0).round() / 1000.0, "cores_busy": busy,
-               "cpu_us_per_tx": busy.map(|b| (b / rate * 1e7).round() / 10.0)})
+               "cpu_us_per_tx": busy.map(|b| (b / rate * 1e7).round() / 10.0),
+               "host_steal_ms": steal})
     );
     Ok(())
 }
@@ -142,6 +145,7 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
     }
     chain.block_times.clear();
     let cpu_start = process_cpu_secs();
+    let steal_start = host_steal_ms();
     let start = Instant::now();
     for (i, block) in txs.chunks(block_txs as usize).enumerate() {
         let out = chain.block(i as u64 + 2, block)?;
@@ -150,6 +154,9 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
         }
     }
     let secs = start.elapsed().as_secs_f64();
+    let steal = host_steal_ms()
+        .zip(steal_start)
+        .map(|(end, start)| end - start);
     let cpu = process_cpu_secs()
         .zip(cpu_start)
         .map(|(end, start)| end - start);
@@ -169,7 +176,8 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
                "bound": 20000, "ratio": (rate / 20000.0 * 1000.0).round() / 1000.0,
                "state_cache_mb": {"values": values >> 20, "nodes": nodes >> 20},
                "block_ms": {"finalize": finalize_ms, "commit": commit_ms},
-               "cpu_ms_per_block": cpu.map(|c| (c / blocks as f64 * 1e4).round() / 10.0)})
+               "cpu_ms_per_block": cpu.map(|c| (c / blocks as f64 * 1e4).round() / 10.0),
+               "host_steal_ms": steal})
     );
     Ok(())
 }
@@ -182,4 +190,15 @@ fn process_cpu_secs() -> Option<f64> {
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
     Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+}
+
+/// CPU time the hypervisor gave to other machines while this one had work
+/// for it, all cores together, in ms (Linux: the `steal` column of
+/// /proc/stat's `cpu` line, in 100 Hz ticks). A run with more than a few
+/// tens of ms of it was slowed by the host, not by the code measured.
+fn host_steal_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
+    let steal: u64 = cpu.split_whitespace().nth(7)?.parse().ok()?;
+    steal.checked_mul(10)
 }

@@ -15,6 +15,7 @@ use jmt::{KeyHash, Sha256Jmt, Version};
 use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, DB};
 use sha2::Sha256;
 
+use crate::column_options::column_options;
 use crate::delta::{merge_prefix, range_through, Changes, WriteSet};
 use crate::hot_cache::HotCache;
 use crate::idle_drop;
@@ -264,17 +265,10 @@ impl Storage {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
-        let cfs = cf::ALL.iter().map(|n| {
-            let mut o = Options::default();
-            if *n == cf::JMT_NODE {
-                // Tree nodes are mostly hashes, which do not compress: LZ4
-                // only cost compactions CPU (1M-account bench, 12 blocks of
-                // 5,000 sends, two runs each: 14.4k/15.0k tx/s with it,
-                // 17.6k/16.5k without).
-                o.set_compression_type(rocksdb::DBCompressionType::None);
-            }
-            ColumnFamilyDescriptor::new(*n, o)
-        });
+        let cfs = cf::ALL
+            .iter()
+            .map(|n| Ok(ColumnFamilyDescriptor::new(*n, column_options(n)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
         Ok(Self {
             db: std::sync::Arc::new(db),
@@ -890,41 +884,6 @@ mod tests {
         assert_eq!(count(&s, cf::JMT_VALUE), values);
         // New keys write their preimages once.
         assert_eq!(count(&s, cf::PREIMAGE), 40);
-    }
-
-    #[test]
-    fn should_store_tree_nodes_uncompressed_and_the_rest_compressed() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Storage::open(dir.path(), StorageConfig::default()).unwrap();
-        drop(s);
-        // RocksDB records each column family's options in an OPTIONS file.
-        let options = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("OPTIONS-")
-            })
-            .max()
-            .unwrap();
-        let text = std::fs::read_to_string(options).unwrap();
-        let compression = |name: &str| {
-            let section = text
-                .split(&format!("[CFOptions \"{name}\"]"))
-                .nth(1)
-                .unwrap();
-            let line = section
-                .lines()
-                .find(|l| l.trim_start().starts_with("compression="))
-                .unwrap();
-            line.trim().trim_start_matches("compression=").to_string()
-        };
-        assert_eq!(compression(cf::JMT_NODE), "kNoCompression");
-        for name in [cf::STATE, cf::JMT_VALUE] {
-            assert_ne!(compression(name), "kNoCompression", "{name}");
-        }
     }
 
     #[test]
