@@ -107,7 +107,9 @@ fn checktx(n: u64) -> Result<()> {
     let start = Instant::now();
     check_all(&mut chain, &txs)?;
     let secs = start.elapsed().as_secs_f64();
-    let steal = host_steal_ms().zip(steal).map(|(end, start)| end - start);
+    let steal = host_steal_ms()
+        .zip(steal)
+        .map(|(end, start)| end.saturating_sub(start));
     let rate = n as f64 / secs;
     let busy = cpu
         .zip(process_cpu_secs())
@@ -156,7 +158,7 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
     let secs = start.elapsed().as_secs_f64();
     let steal = host_steal_ms()
         .zip(steal_start)
-        .map(|(end, start)| end - start);
+        .map(|(end, start)| end.saturating_sub(start));
     let cpu = process_cpu_secs()
         .zip(cpu_start)
         .map(|(end, start)| end - start);
