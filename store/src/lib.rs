@@ -20,6 +20,7 @@ mod nv_index;
 mod state;
 mod storage;
 mod tree;
+mod tree_changes;
 mod tree_update;
 
 pub use component::{Component, MsgResponse};

@@ -501,18 +501,18 @@ impl Storage {
                     }
                 }
             }
-            for (nk, node) in p.tree.node_batch.nodes() {
+            for (nk, node) in p.tree.nodes() {
                 let key = encode_in(&mut key_buf, nk)?;
                 b.put_cf(node_cf, key, encode_in(&mut node_buf, node)?);
             }
-            for ((ver, kh), v) in p.tree.node_batch.values() {
+            for ((ver, kh), v) in p.tree.values() {
                 b.put_cf(value_cf, value_key(kh, *ver), encode_value(v));
             }
             for (kh, k) in &p.preimages {
                 b.put_cf(handle(db, cf::PREIMAGE)?, kh.0, k);
             }
             if keep {
-                for s in p.tree.stale_node_index_batch.iter() {
+                for s in p.tree.stale() {
                     let key = encode_in(&mut key_buf, &s.node_key)?;
                     push_stale(&mut stale, s.stale_since_version, STALE_NODES, key)?;
                 }
@@ -542,9 +542,8 @@ impl Storage {
             for (k, v) in &p.state {
                 self.cache.put_written(k, v.clone(), p.version);
             }
-            let nodes = p.tree.node_batch.nodes();
-            let mut new_paths = Vec::with_capacity(nodes.len());
-            for (nk, node) in nodes {
+            let mut new_paths = Vec::with_capacity(p.tree.node_count());
+            for (nk, node) in p.tree.nodes() {
                 let Ok(node) = encode_in(&mut scratch, node).map(Arc::from) else {
                     continue;
                 };
@@ -563,7 +562,7 @@ impl Storage {
                 continue;
             }
             new_paths.sort_unstable();
-            for s in p.tree.stale_node_index_batch.iter() {
+            for s in p.tree.stale() {
                 let path = s.node_key.nibble_path();
                 if new_paths.binary_search(&path).is_ok() {
                     continue;

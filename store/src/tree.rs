@@ -2,12 +2,13 @@
 //! values in RocksDB, overlaid by versions prepared but not yet committed.
 
 use borsh::BorshSerialize;
-use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
+use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader};
 use jmt::{KeyHash, OwnedValue, Version};
 
 use crate::delta::WriteSet;
 use crate::hot_cache::HotCache;
 use crate::storage::{cf, Src};
+use crate::tree_changes::TreeChanges;
 
 /// The ICS-23 proof spec of gpuchain's state commitment, for clients that
 /// verify `prove=true` query results.
@@ -21,7 +22,7 @@ pub(crate) struct PendingVersion {
     pub version: Version,
     pub state: WriteSet,
     pub nv: WriteSet,
-    pub tree: TreeUpdateBatch,
+    pub tree: TreeChanges,
     pub root: [u8; 32],
     pub preimages: Vec<(KeyHash, Vec<u8>)>,
     /// Values superseded in this version: (key hash, version they were written at).
@@ -90,12 +91,7 @@ impl TreeView<'_> {
         key: &[u8],
     ) -> anyhow::Result<Option<Version>> {
         for p in self.pending.iter().rev() {
-            if p.version <= max
-                && p.tree
-                    .node_batch
-                    .values()
-                    .contains_key(&(p.version, *key_hash))
-            {
+            if p.version <= max && p.tree.value(p.version, key_hash).is_some() {
                 return Ok(Some(p.version));
             }
         }
@@ -115,7 +111,7 @@ impl TreeView<'_> {
 impl TreeReader for TreeView<'_> {
     fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
         for p in self.pending.iter().rev() {
-            if let Some(n) = p.tree.node_batch.get_node(node_key) {
+            if let Some(n) = p.tree.node(node_key) {
                 return Ok(Some(n.clone()));
             }
         }
@@ -144,7 +140,7 @@ impl TreeReader for TreeView<'_> {
     ) -> anyhow::Result<Option<OwnedValue>> {
         for p in self.pending.iter().rev() {
             if p.version <= max_version {
-                if let Some(v) = p.tree.node_batch.values().get(&(p.version, key_hash)) {
+                if let Some(v) = p.tree.value(p.version, &key_hash) {
                     return Ok(v.clone());
                 }
             }

@@ -8,20 +8,26 @@
 //! first nibble (0-7, 8-f), jmt updates the tree with each half on its own
 //! core, and the two results are joined: every node but the root comes from
 //! exactly one half, and the root takes its children 0-7 from the first and
-//! 8-f from the second. The result (root, nodes, stale nodes, values) is
-//! the one a single update with every key gives; the tests compare them.
+//! 8-f from the second. The halves stay apart ([`TreeChanges`]) with the
+//! joined root in the first. What they hold together (root, nodes, stale
+//! nodes, values) is what a single update with every key gives; the tests
+//! compare them.
 
 use borsh::BorshSerialize;
-use jmt::storage::{Node, NodeKey, NodeStats, TreeReader, TreeUpdateBatch};
+use jmt::storage::{Node, NodeKey, TreeReader, TreeUpdateBatch};
 use jmt::{KeyHash, OwnedValue, RootHash, Sha256Jmt, Version};
 use sha2::Sha256;
 
+use crate::tree_changes::TreeChanges;
 use crate::StoreError;
 
 /// A write with its key's hash: (hash, key, value or deletion).
 pub(crate) type HashedWrite<'a> = (KeyHash, &'a Vec<u8>, &'a Option<Vec<u8>>);
 
 type Update = (RootHash, TreeUpdateBatch);
+
+/// The root and the changes of a version.
+type Joined = (RootHash, TreeChanges);
 
 pub(crate) fn tree_err(e: anyhow::Error) -> StoreError {
     StoreError::Db(format!("merkle tree: {e}"))
@@ -32,7 +38,7 @@ pub(crate) fn update_tree<R: TreeReader + Sync>(
     reader: &R,
     version: Version,
     hashed: &[HashedWrite<'_>],
-) -> Result<Update, StoreError> {
+) -> Result<Joined, StoreError> {
     let tree = Sha256Jmt::new(reader);
     let puts = only_puts(hashed);
     // jmt's batch insert hashes each new node once instead of once per key
@@ -50,6 +56,7 @@ pub(crate) fn update_tree<R: TreeReader + Sync>(
         }
         _ => tree
             .put_value_set(hashed.iter().map(|(h, _, v)| (*h, (*v).clone())), version)
+            .map(whole)
             .map_err(tree_err),
     }
 }
@@ -61,13 +68,13 @@ fn batch_in_halves<R: TreeReader + Sync>(
     version: Version,
     puts: Vec<(KeyHash, OwnedValue)>,
     hashed: &[HashedWrite<'_>],
-) -> Result<Update, StoreError> {
+) -> Result<Joined, StoreError> {
     let (low, high): (Vec<_>, Vec<_>) = puts.into_iter().partition(|(h, _)| h.0[0] < 0x80);
     if high.is_empty() {
-        return batch(reader, version, low);
+        return batch(reader, version, low).map(whole);
     }
     if low.is_empty() {
-        return batch(reader, version, high);
+        return batch(reader, version, high).map(whole);
     }
     let (low, high) = std::thread::scope(|s| {
         let low = s.spawn(|| batch(reader, version, low));
@@ -79,8 +86,12 @@ fn batch_in_halves<R: TreeReader + Sync>(
         Some(joined) => Ok(joined),
         // The previous root was not an internal node (a tree of at most one
         // key): its halves overlap, so the update is done in one piece.
-        None => batch(reader, version, only_puts(hashed).unwrap_or_default()),
+        None => batch(reader, version, only_puts(hashed).unwrap_or_default()).map(whole),
     }
+}
+
+fn whole((root, batch): Update) -> Joined {
+    (root, TreeChanges::whole(batch))
 }
 
 /// `hashed` as jmt's batch insert takes it, or None if it deletes a key.
@@ -117,30 +128,13 @@ fn root_of(batch: &TreeUpdateBatch, version: Version) -> Option<(&NodeKey, &Node
 
 /// The update of both halves at once, or None when the halves cannot be
 /// joined (see [`joined_root`]).
-fn join_halves(version: Version, low: Update, high: Update) -> Result<Option<Update>, StoreError> {
+fn join_halves(version: Version, low: Update, high: Update) -> Result<Option<Joined>, StoreError> {
     let (mut low, high) = (low.1, high.1);
     let Some((root_key, root, root_hash)) = joined_root(version, &low, &high)? else {
         return Ok(None);
     };
-    let TreeUpdateBatch {
-        node_batch,
-        stale_node_index_batch,
-        node_stats,
-    } = high;
-    let (low_stale, high_stale) = (
-        low.stale_node_index_batch.len(),
-        stale_node_index_batch.len(),
-    );
-    low.node_batch.merge(node_batch);
     low.node_batch.insert_node(root_key, root);
-    low.stale_node_index_batch.extend(stale_node_index_batch);
-    // Both halves counted the new root, and the old one (when there was
-    // one) among their stale nodes.
-    let twice_stale = low_stale
-        .saturating_add(high_stale)
-        .saturating_sub(low.stale_node_index_batch.len());
-    low.node_stats = join_stats(&low.node_stats, &node_stats, twice_stale);
-    Ok(Some((root_hash, low)))
+    Ok(Some((root_hash, TreeChanges::halves(low, high))))
 }
 
 /// The root with children 0-7 of `low`'s root and 8-f of `high`'s, or None
@@ -183,25 +177,12 @@ fn joined_root(
     Ok(Some((root_key.clone(), root, hash)))
 }
 
-fn join_stats(low: &[NodeStats], high: &[NodeStats], twice_stale: usize) -> Vec<NodeStats> {
-    low.iter()
-        .zip(high)
-        .map(|(l, h)| NodeStats {
-            new_nodes: l.new_nodes.saturating_add(h.new_nodes).saturating_sub(1),
-            new_leaves: l.new_leaves.saturating_add(h.new_leaves),
-            stale_nodes: l
-                .stale_nodes
-                .saturating_add(h.stale_nodes)
-                .saturating_sub(twice_stale),
-            stale_leaves: l.stale_leaves.saturating_add(h.stale_leaves),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
     use jmt::mock::MockTreeStore;
     use proptest::prelude::*;
 
@@ -224,15 +205,39 @@ mod tests {
             .collect()
     }
 
+    /// What `changes` yield, each node, value and stale entry once, and
+    /// what they answer for each node and value, is `want`'s content.
+    fn assert_same_content(changes: &TreeChanges, want: &TreeUpdateBatch) {
+        let nodes: BTreeMap<_, _> = changes.nodes().collect();
+        assert_eq!(nodes.len(), changes.nodes().count());
+        assert_eq!(nodes.len(), changes.node_count());
+        assert_eq!(nodes, want.node_batch.nodes().iter().collect());
+        let values: BTreeMap<_, _> = changes.values().collect();
+        assert_eq!(values.len(), changes.values().count());
+        assert_eq!(values, want.node_batch.values().iter().collect());
+        let stale: BTreeSet<_> = changes.stale().collect();
+        assert_eq!(stale.len(), changes.stale().count());
+        assert_eq!(stale, want.stale_node_index_batch.iter().collect());
+        for (k, n) in want.node_batch.nodes() {
+            assert_eq!(changes.node(k), Some(n));
+        }
+        for ((v, h), value) in want.node_batch.values() {
+            assert_eq!(changes.value(*v, h), Some(value));
+        }
+    }
+
     /// Writes each version with `update_tree` and with one jmt batch, in
     /// two stores, and requires the same root and the same update batch.
     fn same_as_one_batch(versions: &[Writes]) {
         let (split, whole) = (MockTreeStore::default(), MockTreeStore::default());
         for (version, w) in versions.iter().enumerate() {
             let version = version as Version;
-            let (root, batch) = update_tree(&split, version, &hashed(w)).unwrap();
-            let (want_root, want) = super::batch(&whole, version, puts(w)).unwrap();
+            let (root, changes) = update_tree(&split, version, &hashed(w)).unwrap();
+            let (want_root, mut want) = super::batch(&whole, version, puts(w)).unwrap();
+            assert_same_content(&changes, &want);
+            let batch = changes.into_batch();
             assert_eq!(root, want_root, "version {version}");
+            want.node_stats.clear();
             assert_eq!(batch, want, "version {version}");
             split.write_tree_update_batch(batch).unwrap();
             whole.write_tree_update_batch(want).unwrap();
@@ -250,22 +255,25 @@ mod tests {
         let store = MockTreeStore::default();
         let keys: Vec<[u8; 32]> = (0u8..=255).map(|i| key(i, i.wrapping_mul(7))).collect();
         let (_, batch) = update_tree(&store, 0, &hashed(&writes(&keys, 1))).unwrap();
-        store.write_tree_update_batch(batch).unwrap();
+        store.write_tree_update_batch(batch.into_batch()).unwrap();
         let next = writes(&[key(0x10, 1), key(0x7f, 2), key(0x80, 3), key(0xf0, 4)], 2);
         let (low, high): (Vec<_>, Vec<_>) =
             puts(&next).into_iter().partition(|(h, _)| h.0[0] < 0x80);
         let low = super::batch(&store, 1, low).unwrap();
         let high = super::batch(&store, 1, high).unwrap();
         let (root, joined) = join_halves(1, low, high).unwrap().unwrap();
-        let (want_root, want) = super::batch(&store, 1, puts(&next)).unwrap();
-        assert_eq!((root, joined), (want_root, want));
+        let (want_root, mut want) = super::batch(&store, 1, puts(&next)).unwrap();
+        assert_eq!(root, want_root);
+        assert_same_content(&joined, &want);
+        want.node_stats.clear();
+        assert_eq!(joined.into_batch(), want);
     }
 
     #[test]
     fn should_refuse_to_join_halves_that_split_a_leaf_root() {
         let store = MockTreeStore::default();
         let (_, batch) = update_tree(&store, 0, &hashed(&writes(&[key(0x20, 0)], 1))).unwrap();
-        store.write_tree_update_batch(batch).unwrap();
+        store.write_tree_update_batch(batch.into_batch()).unwrap();
         let next = writes(&[key(0x30, 1), key(0xa0, 2)], 2);
         let (low, high): (Vec<_>, Vec<_>) =
             puts(&next).into_iter().partition(|(h, _)| h.0[0] < 0x80);
