@@ -20,7 +20,7 @@ pub(crate) struct TreeChanges {
     second: Option<TreeUpdateBatch>,
 }
 
-/// Whether a node key or stale entry is the root's (the empty path).
+/// Whether `key` is the root's (the empty path).
 fn is_root(key: &NodeKey) -> bool {
     key.nibble_path().is_empty()
 }
@@ -72,7 +72,8 @@ impl TreeChanges {
             .chain(second.filter(|(k, _)| !is_root(k)))
     }
 
-    /// How many new nodes (for sizing).
+    /// How many new nodes (for sizing). A second half always holds its own
+    /// root (the join needs it), which is not counted.
     pub fn node_count(&self) -> usize {
         let second = self
             .second

@@ -27,7 +27,7 @@ pub(crate) type HashedWrite<'a> = (KeyHash, &'a Vec<u8>, &'a Option<Vec<u8>>);
 type Update = (RootHash, TreeUpdateBatch);
 
 /// The root and the changes of a version.
-type Joined = (RootHash, TreeChanges);
+type VersionUpdate = (RootHash, TreeChanges);
 
 pub(crate) fn tree_err(e: anyhow::Error) -> StoreError {
     StoreError::Db(format!("merkle tree: {e}"))
@@ -38,7 +38,7 @@ pub(crate) fn update_tree<R: TreeReader + Sync>(
     reader: &R,
     version: Version,
     hashed: &[HashedWrite<'_>],
-) -> Result<Joined, StoreError> {
+) -> Result<VersionUpdate, StoreError> {
     let tree = Sha256Jmt::new(reader);
     let puts = only_puts(hashed);
     // jmt's batch insert hashes each new node once instead of once per key
@@ -68,7 +68,7 @@ fn batch_in_halves<R: TreeReader + Sync>(
     version: Version,
     puts: Vec<(KeyHash, OwnedValue)>,
     hashed: &[HashedWrite<'_>],
-) -> Result<Joined, StoreError> {
+) -> Result<VersionUpdate, StoreError> {
     let (low, high): (Vec<_>, Vec<_>) = puts.into_iter().partition(|(h, _)| h.0[0] < 0x80);
     if high.is_empty() {
         return batch(reader, version, low).map(whole);
@@ -90,7 +90,7 @@ fn batch_in_halves<R: TreeReader + Sync>(
     }
 }
 
-fn whole((root, batch): Update) -> Joined {
+fn whole((root, batch): Update) -> VersionUpdate {
     (root, TreeChanges::whole(batch))
 }
 
@@ -128,7 +128,11 @@ fn root_of(batch: &TreeUpdateBatch, version: Version) -> Option<(&NodeKey, &Node
 
 /// The update of both halves at once, or None when the halves cannot be
 /// joined (see [`joined_root`]).
-fn join_halves(version: Version, low: Update, high: Update) -> Result<Option<Joined>, StoreError> {
+fn join_halves(
+    version: Version,
+    low: Update,
+    high: Update,
+) -> Result<Option<VersionUpdate>, StoreError> {
     let (mut low, high) = (low.1, high.1);
     let Some((root_key, root, root_hash)) = joined_root(version, &low, &high)? else {
         return Ok(None);
