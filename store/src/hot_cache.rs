@@ -17,34 +17,21 @@
 
 use std::sync::Arc;
 
-use quick_cache::sync::Cache;
-use quick_cache::Weighter;
-use smallvec::SmallVec;
+use crate::clock_cache::{ClockCache, Weigh};
 
 /// Bookkeeping per entry beyond its key and value bytes (rough).
 const ENTRY_OVERHEAD: u64 = 64;
 
-/// A cache key held in the entry itself up to 48 bytes (state keys such as
-/// `bank/balances/{address}/{denom}`, encoded tree paths), on the heap
-/// beyond. Each lookup compares keys; with the key behind a pointer that
-/// was a cache miss per probe, a large part of a block's cache work at 1M
-/// accounts.
-type Key = SmallVec<[u8; 48]>;
-
-#[derive(Clone, Copy)]
-struct Bytes;
-
 /// A key's latest committed value (None: absent) and, when this node wrote
 /// it, the version that did (what the next write of the key supersedes).
-#[derive(Clone)]
 struct Latest {
     value: Option<Vec<u8>>,
     written_at: Option<u64>,
 }
 
-impl Weighter<Key, Latest> for Bytes {
-    fn weight(&self, key: &Key, val: &Latest) -> u64 {
-        let v = val.value.as_ref().map_or(0, Vec::len);
+impl Weigh for Latest {
+    fn weight(&self, key: &[u8]) -> u64 {
+        let v = self.value.as_ref().map_or(0, Vec::len);
         (key.len() as u64)
             .saturating_add(v as u64)
             .saturating_add(ENTRY_OVERHEAD)
@@ -52,37 +39,28 @@ impl Weighter<Key, Latest> for Bytes {
 }
 
 /// The latest tree's node at a path, and the version that wrote it.
-#[derive(Clone)]
 struct NodeAt {
     version: u64,
     node: Arc<[u8]>,
 }
 
-impl Weighter<Key, NodeAt> for Bytes {
-    fn weight(&self, path: &Key, val: &NodeAt) -> u64 {
+impl Weigh for NodeAt {
+    fn weight(&self, path: &[u8]) -> u64 {
         (path.len() as u64)
-            .saturating_add(val.node.len() as u64)
+            .saturating_add(self.node.len() as u64)
             .saturating_add(8)
             .saturating_add(ENTRY_OVERHEAD)
     }
 }
 
-/// How many entries of a typical weight fit in `bytes` (sizes the tables).
-fn items(bytes: u64) -> usize {
-    const TYPICAL_ENTRY: u64 = 160;
-    usize::try_from(bytes / TYPICAL_ENTRY)
-        .unwrap_or(usize::MAX)
-        .max(1)
-}
-
 pub(crate) struct HotCache {
-    values: Cache<Key, Latest, Bytes>,
+    values: ClockCache<Latest>,
     /// Encoded nibble path -> the latest tree's node there (encoded, as
     /// stored in RocksDB; shared, so a lookup copies nothing). Keyed by path
     /// rather than by node key, so a commit's new node replaces the one it
     /// supersedes in place (removing the ~33k nodes a block replaces at 1M
     /// accounts one by one took 27 ms, about as long as the disk write).
-    nodes: Cache<Key, NodeAt, Bytes>,
+    nodes: ClockCache<NodeAt>,
 }
 
 impl HotCache {
@@ -93,42 +71,38 @@ impl HotCache {
         let values = bytes / 3;
         let nodes = bytes.saturating_sub(values);
         Self {
-            values: Cache::with_weighter(items(values), values, Bytes),
-            nodes: Cache::with_weighter(items(nodes), nodes, Bytes),
+            values: ClockCache::new(values),
+            nodes: ClockCache::new(nodes),
         }
     }
 
     /// The cached value of `key`: Some(None) when it is known absent.
     pub fn value(&self, key: &[u8]) -> Option<Option<Vec<u8>>> {
-        self.values.get(key).map(|l| l.value)
+        self.values.get(key, |l| Some(l.value.clone()))
     }
 
     /// The version that last wrote `key`, if known here.
     pub fn written_at(&self, key: &[u8]) -> Option<u64> {
-        self.values.peek(key).and_then(|l| l.written_at)
+        self.values.peek(key, |l| l.written_at).flatten()
     }
 
     /// A value read from the database.
     pub fn put_read(&self, key: &[u8], value: Option<Vec<u8>>) {
         let written_at = None;
-        self.values
-            .insert(Key::from_slice(key), Latest { value, written_at });
+        self.values.insert(key, Latest { value, written_at });
     }
 
     /// A value committed at `version`.
     pub fn put_written(&self, key: &[u8], value: Option<Vec<u8>>, version: u64) {
         let written_at = Some(version);
-        self.values
-            .insert(Key::from_slice(key), Latest { value, written_at });
+        self.values.insert(key, Latest { value, written_at });
     }
 
     /// The node at `version` and encoded nibble `path`, if it is the one
     /// cached at that path.
     pub fn node(&self, version: u64, path: &[u8]) -> Option<Arc<[u8]>> {
         self.nodes
-            .get(path)
-            .filter(|n| n.version == version)
-            .map(|n| n.node)
+            .get(path, |n| (n.version == version).then(|| n.node.clone()))
     }
 
     /// Caches the (encoded) `node` written at `version` as the latest
@@ -136,8 +110,7 @@ impl HotCache {
     /// through the cache, so what is put is never older than what it
     /// replaces.
     pub fn put_node(&self, version: u64, path: &[u8], node: Arc<[u8]>) {
-        self.nodes
-            .insert(Key::from_slice(path), NodeAt { version, node });
+        self.nodes.insert(path, NodeAt { version, node });
     }
 
     /// Forgets the node at `version` and `path`, which the latest tree no

@@ -8,6 +8,7 @@
 //!   events with it, which is what makes a tx atomic.
 //! - [`GasMeter`]: charged by a delta on every read and write of a tx.
 
+mod clock_cache;
 mod column_options;
 pub mod component;
 mod delta;
