@@ -12,6 +12,7 @@ mod clock_cache;
 mod column_options;
 pub mod component;
 mod delta;
+mod encoded_nodes;
 mod error;
 mod gas;
 mod hot_cache;

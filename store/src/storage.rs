@@ -17,6 +17,7 @@ use sha2::Sha256;
 
 use crate::column_options::column_options;
 use crate::delta::{merge_prefix, range_through, Changes, WriteSet};
+use crate::encoded_nodes::{self, encode_nodes, Encoded};
 use crate::hot_cache::HotCache;
 use crate::idle_drop;
 use crate::state::{KvPair, KvPairs, StateRead};
@@ -427,19 +428,19 @@ impl Storage {
             self.cache.clear();
             return Err(e);
         }
-        let pending = Arc::new(std::mem::take(&mut self.pending));
+        let pending = std::mem::take(&mut self.pending);
+        let encoded = encode_nodes(&pending)?;
         let this = &*self;
         let written = std::thread::scope(|s| {
             // Later blocks read what this one writes from memory: the cache
-            // is filled on another core while this one encodes and writes
-            // the batch (and cleared below if the write fails).
-            let for_cache = Arc::clone(&pending);
-            s.spawn(move || this.fill_cache(&for_cache));
-            let batch = this.write_batch(&pending, height, root)?;
+            // is filled on another core while this one writes the batch (and
+            // cleared below if the write fails).
+            s.spawn(|| this.fill_cache(&pending, &encoded));
+            let batch = this.write_batch(&pending, &encoded, height, root)?;
             Ok::<_, StoreError>(this.db.write(batch)?)
         });
         // Tens of thousands of nodes: freed while a core is idle.
-        idle_drop::drop_when_idle(pending);
+        idle_drop::drop_when_idle((pending, encoded));
         if let Err(e) = written {
             // The cache holds what may not have been written; whether any of
             // it reached the disk is unknown.
@@ -480,6 +481,7 @@ impl Storage {
     fn write_batch(
         &self,
         pending: &[PendingVersion],
+        encoded: &Encoded,
         height: u64,
         root: [u8; 32],
     ) -> Result<WriteBatch, StoreError> {
@@ -491,8 +493,8 @@ impl Storage {
         // than an entry per node: tens of thousands fewer writes a block.
         let mut stale: BTreeMap<(u64, u8), Vec<u8>> = BTreeMap::new();
         let keep = self.config.keep_recent > 0;
-        let (mut key_buf, mut node_buf) = (Vec::with_capacity(64), Vec::with_capacity(1024));
-        for p in pending {
+        let mut key_buf = Vec::with_capacity(64);
+        for (p, nodes) in pending.iter().zip(encoded) {
             for (cf, writes) in [(state_cf, &p.state), (nv_cf, &p.nv)] {
                 for (k, v) in writes {
                     match v {
@@ -501,9 +503,8 @@ impl Storage {
                     }
                 }
             }
-            for (nk, node) in p.tree.nodes() {
-                let key = encode_in(&mut key_buf, nk)?;
-                b.put_cf(node_cf, key, encode_in(&mut node_buf, node)?);
+            for n in encoded_nodes::all(nodes) {
+                b.put_cf(node_cf, &n.key, &n.node);
             }
             for ((ver, kh), v) in p.tree.values() {
                 b.put_cf(value_cf, value_key(kh, *ver), encode_value(v));
@@ -534,23 +535,17 @@ impl Storage {
     /// Puts what `pending` writes into the cache: values, new tree nodes
     /// (each taking its path's place), and the replaced nodes whose path has
     /// no new node taken out (only reads at past heights need those, and
-    /// they do not use the cache). A node that cannot be encoded is left
-    /// out: the cache only saves reads.
-    fn fill_cache(&self, pending: &[PendingVersion]) {
-        let mut scratch = Vec::with_capacity(1024);
-        for p in pending {
+    /// they do not use the cache). A path that cannot be encoded is left
+    /// alone: the cache only saves reads.
+    fn fill_cache(&self, pending: &[PendingVersion], encoded: &Encoded) {
+        let mut scratch = Vec::with_capacity(64);
+        for (p, nodes) in pending.iter().zip(encoded) {
             for (k, v) in &p.state {
                 self.cache.put_written(k, v.clone(), p.version);
             }
-            let mut new_paths = Vec::with_capacity(p.tree.node_count());
-            for (nk, node) in p.tree.nodes() {
-                let Ok(node) = encode_in(&mut scratch, node).map(Arc::from) else {
-                    continue;
-                };
-                if let Ok(path) = encode_in(&mut scratch, nk.nibble_path()) {
-                    self.cache.put_node(nk.version(), path, node);
-                    new_paths.push(nk.nibble_path());
-                }
+            for n in encoded_nodes::all(nodes) {
+                self.cache
+                    .put_node(n.version, n.path(), Arc::clone(&n.node));
             }
             // A replaced node whose path has a new node was replaced in the
             // cache by the put above (a removal would find the newer version
@@ -561,6 +556,8 @@ impl Storage {
             if p.state.values().all(Option::is_some) {
                 continue;
             }
+            let mut new_paths = Vec::with_capacity(p.tree.node_count());
+            new_paths.extend(p.tree.nodes().map(|(k, _)| k.nibble_path()));
             new_paths.sort_unstable();
             for s in p.tree.stale() {
                 let path = s.node_key.nibble_path();
@@ -830,6 +827,34 @@ mod tests {
         }
         s.prepare(version, c).unwrap();
         s.commit().unwrap();
+    }
+
+    #[test]
+    fn should_encode_each_new_node_once_as_borsh_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Storage::open(dir.path(), StorageConfig::default()).unwrap();
+        write(&mut s, 0, 200);
+        let mut c = Changes::default();
+        for i in 100..400u32 {
+            c.state.insert(format!("k/{i}").into_bytes(), Some(vec![1]));
+        }
+        s.prepare(1, c).unwrap();
+        let encoded = encode_nodes(&s.pending).unwrap();
+        let [first, second] = &encoded[0];
+        assert!(!first.is_empty() && !second.is_empty(), "a split update");
+        let expected: BTreeMap<_, _> = s.pending[0]
+            .tree
+            .nodes()
+            .map(|(k, n)| (borsh::to_vec(k).unwrap(), borsh::to_vec(n).unwrap()))
+            .collect();
+        let mut got = BTreeMap::new();
+        for n in encoded_nodes::all(&encoded[0]) {
+            assert_eq!(n.version, 1);
+            assert_eq!(n.path(), &n.key[8..]);
+            got.insert(n.key.to_vec(), n.node.to_vec());
+        }
+        assert_eq!(got.len(), first.len() + second.len(), "each node once");
+        assert_eq!(got, expected);
     }
 
     #[test]

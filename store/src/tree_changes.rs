@@ -64,12 +64,24 @@ impl TreeChanges {
 
     /// Every new node, each once.
     pub fn nodes(&self) -> impl Iterator<Item = (&NodeKey, &Node)> {
+        let (first, second) = self.node_parts();
+        first.chain(second)
+    }
+
+    /// Every new node, each once, in two parts of about equal size to walk
+    /// on two cores: the halves of a split update (a whole batch is small,
+    /// all in the first).
+    pub fn node_parts(
+        &self,
+    ) -> (
+        impl Iterator<Item = (&NodeKey, &Node)>,
+        impl Iterator<Item = (&NodeKey, &Node)>,
+    ) {
         let second = self.second.iter().flat_map(|s| s.node_batch.nodes());
-        self.first
-            .node_batch
-            .nodes()
-            .iter()
-            .chain(second.filter(|(k, _)| !is_root(k)))
+        (
+            self.first.node_batch.nodes().iter(),
+            second.filter(|(k, _)| !is_root(k)),
+        )
     }
 
     /// How many new nodes (for sizing). A second half always holds its own
