@@ -30,7 +30,9 @@ struct Slot<V> {
     key: Key,
     value: V,
     weight: u64,
-    /// Read since the clock hand last passed: spared once.
+    /// Read since the clock hand last passed: spared once. A new entry is
+    /// unmarked: it stays if it is read before the hand comes round (the
+    /// hand moves about a bucket per insert, so that is most of a turn).
     referenced: bool,
 }
 
