@@ -817,6 +817,14 @@ mod tests {
         n
     }
 
+    /// An empty store with the default config, in a directory removed with
+    /// the returned guard.
+    fn fresh() -> (tempfile::TempDir, Storage) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Storage::open(dir.path(), StorageConfig::default()).unwrap();
+        (dir, s)
+    }
+
     fn write(s: &mut Storage, version: u64, keys: u32) {
         let mut c = Changes::default();
         for i in 0..keys {
@@ -831,8 +839,7 @@ mod tests {
 
     #[test]
     fn should_encode_each_new_node_once_as_borsh_does() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Storage::open(dir.path(), StorageConfig::default()).unwrap();
+        let (_dir, mut s) = fresh();
         write(&mut s, 0, 200);
         let mut c = Changes::default();
         for i in 100..400u32 {
@@ -953,8 +960,7 @@ mod tests {
         // as the tree grows), against the same keys written at once: the
         // same tree, so the same cached nodes, with no node left cached at
         // a path the tree no longer has.
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Storage::open(dir.path(), StorageConfig::default()).unwrap();
+        let (_dir, mut s) = fresh();
         for v in 0..30u64 {
             let mut c = Changes::default();
             for i in 0..=v * 3 {
@@ -974,8 +980,7 @@ mod tests {
 
     #[test]
     fn should_drop_the_cached_nodes_of_paths_that_deletions_remove() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Storage::open(dir.path(), StorageConfig::default()).unwrap();
+        let (_dir, mut s) = fresh();
         write(&mut s, 0, 40);
         // Deleting all but one key collapses the tree to a single leaf: every
         // other path is gone, and with it its cached node.
