@@ -39,6 +39,7 @@ fn arg(args: &[String], name: &str, default: u64) -> Result<u64> {
 }
 
 fn main() -> Result<()> {
+    gpuchain_store::keep_freed_memory();
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
         Some("checktx") => checktx(arg(&args, "--txs", 20_000)?),
@@ -147,6 +148,7 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
     }
     chain.block_times.clear();
     let cpu_start = process_cpu_secs();
+    let counters_start = process_counters();
     let steal_start = host_steal_ms();
     let start = Instant::now();
     for (i, block) in txs.chunks(block_txs as usize).enumerate() {
@@ -162,6 +164,14 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
     let cpu = process_cpu_secs()
         .zip(cpu_start)
         .map(|(end, start)| end - start);
+    let per_block = |n: u64| (n as f64 / blocks as f64).round();
+    let (sys_ms, faults) = match process_counters().zip(counters_start) {
+        Some(((_, sys, flt), (_, sys0, flt0))) => (
+            Some(per_block(sys.saturating_sub(sys0) * 10)),
+            Some(per_block(flt.saturating_sub(flt0))),
+        ),
+        None => (None, None),
+    };
     let rate = senders as f64 / secs;
     let (values, nodes) = chain.app.storage().cache_used();
     // Where each block's time went: FinalizeBlock (execution and the tree
@@ -179,6 +189,7 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
                "state_cache_mb": {"values": values >> 20, "nodes": nodes >> 20},
                "block_ms": {"finalize": finalize_ms, "commit": commit_ms},
                "cpu_ms_per_block": cpu.map(|c| (c / blocks as f64 * 1e4).round() / 10.0),
+               "sys_ms_per_block": sys_ms, "minor_faults_per_block": faults,
                "host_steal_ms": steal})
     );
     Ok(())
@@ -188,10 +199,19 @@ fn finalize(accounts: u64, blocks: u64, block_txs: u64, mempool: bool) -> Result
 /// /proc/self/stat, in 100 Hz ticks): shows how much of the 2 cores a
 /// pipelined run kept busy.
 fn process_cpu_secs() -> Option<f64> {
+    let (user, sys, _) = process_counters()?;
+    Some((user + sys) as f64 / 100.0)
+}
+
+/// This process's user and system CPU time (100 Hz ticks) and minor page
+/// faults (Linux: fields 14, 15 and 10 of /proc/self/stat). Kernel time
+/// and faults show memory the allocators hand back to the OS and fault in
+/// again each block.
+fn process_counters() -> Option<(u64, u64, u64)> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
-    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+    let field = |n: usize| fields.get(n - 3)?.parse::<u64>().ok();
+    Some((field(14)?, field(15)?, field(10)?))
 }
 
 /// CPU time the hypervisor gave to other machines while this one had work

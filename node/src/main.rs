@@ -98,6 +98,7 @@ fn hoist_global_flags(args: Vec<String>) -> Vec<String> {
 }
 
 fn main() {
+    gpuchain_store::keep_freed_memory();
     let cli = Cli::parse_from(hoist_global_flags(std::env::args().collect()));
     let result = match cli.command {
         Command::Init(ref a) => init::run(&cli, a),

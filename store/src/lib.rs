@@ -8,6 +8,7 @@
 //!   events with it, which is what makes a tx atomic.
 //! - [`GasMeter`]: charged by a delta on every read and write of a tx.
 
+mod allocator;
 mod clock_cache;
 mod column_options;
 pub mod component;
@@ -25,6 +26,7 @@ mod tree;
 mod tree_changes;
 mod tree_update;
 
+pub use allocator::keep_freed_memory;
 pub use component::{Component, MsgResponse};
 pub use delta::{apply_changes, in_layer, Changes, Delta, MempoolChanges};
 pub use error::StoreError;
