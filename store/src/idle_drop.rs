@@ -45,7 +45,7 @@ pub(crate) fn drop_when_idle<T: Send + 'static>(value: T) {
 /// Lowers this thread to SCHED_IDLE: it only gets a core nothing else wants.
 /// Failing that it runs at normal priority, which is still correct.
 #[cfg(target_os = "linux")]
-fn run_when_idle() {
+pub(crate) fn run_when_idle() {
     let param = libc::sched_param { sched_priority: 0 };
     // SAFETY: pid 0 is the calling thread and `param` is a valid
     // sched_param for SCHED_IDLE (priority 0); nothing else is touched.
@@ -56,7 +56,7 @@ fn run_when_idle() {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn run_when_idle() {}
+pub(crate) fn run_when_idle() {}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -9,6 +9,7 @@
 //! - [`GasMeter`]: charged by a delta on every read and write of a tx.
 
 mod allocator;
+mod background_prune;
 mod clock_cache;
 mod column_options;
 pub mod component;

@@ -15,6 +15,7 @@ use jmt::{KeyHash, Sha256Jmt, Version};
 use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, DB};
 use sha2::Sha256;
 
+use crate::background_prune::BackgroundPrune;
 use crate::column_options::column_options;
 use crate::delta::{merge_prefix, range_through, Changes, WriteSet};
 use crate::encoded_nodes::{self, encode_nodes, Encoded};
@@ -240,9 +241,11 @@ pub struct Storage {
     config: StorageConfig,
     cache: HotCache,
     pending: Vec<PendingVersion>,
-    /// The height of the last commit, whose pruning is done by the next
-    /// prepare on the core its tree update leaves idle.
-    prune_due: Option<u64>,
+    /// The prune of the last commit's height, running while a core is idle
+    /// (see [`Storage::commit`]).
+    pruning: Option<BackgroundPrune>,
+    /// What the last prune failed with, returned by the next commit.
+    prune_failed: Option<StoreError>,
     /// The last commit's WAL sync (see [`Storage::commit`]).
     wal_sync: Option<WalSync>,
 }
@@ -257,6 +260,9 @@ impl Drop for Storage {
     fn drop(&mut self) {
         if let Err(e) = self.finish_wal_sync() {
             tracing::error!("syncing the last commit to disk: {e}");
+        }
+        if let Err(e) = self.finish_pruning() {
+            tracing::error!("pruning old versions: {e}");
         }
     }
 }
@@ -276,7 +282,8 @@ impl Storage {
             cache: HotCache::new(config.cache_bytes),
             config,
             pending: Vec::new(),
-            prune_due: None,
+            pruning: None,
+            prune_failed: None,
             wal_sync: None,
         })
     }
@@ -358,17 +365,10 @@ impl Storage {
             cache: Some(&self.cache),
         };
         let keep = self.config.keep_recent > 0;
-        let prune_due = self.prune_due.take();
-        let this = &*self;
         // While this core updates the tree, another looks up the versions
-        // the writes supersede and prunes what the last commit made
-        // unreadable (neither touches what the tree update reads).
+        // the writes supersede (not touching what the tree update reads).
         let (helper, tree_update) = std::thread::scope(|s| {
-            let helper = s.spawn(|| {
-                let superseded = superseded_versions(&view, version, &hashed, keep)?;
-                prune_due.map(|h| this.prune(h)).transpose()?;
-                Ok::<_, StoreError>(superseded)
-            });
+            let helper = s.spawn(|| superseded_versions(&view, version, &hashed, keep));
             let tree_update = update_tree(&view, version, &hashed);
             (helper.join(), tree_update)
         });
@@ -412,11 +412,15 @@ impl Storage {
     /// block here, hundreds of ms when the disk stalls) is then off the path
     /// of the next block.
     ///
-    /// Versions older than `keep_recent` are pruned by the next
-    /// [`Storage::prepare`] (or, after a restart, the first prepare after a
-    /// commit). After an error the prepared versions are gone: the node
-    /// stops (the ABCI server answers with an exception) and CometBFT
-    /// replays the block when it restarts.
+    /// Versions older than `keep_recent` are then pruned on a thread that
+    /// runs while a core is idle; the next commit waits for that prune after
+    /// its own write (so pruning is at most one height behind) and fails,
+    /// before writing, if a prune before it failed. After a restart the
+    /// first commit prunes all that is due.
+    ///
+    /// After an error the prepared versions are gone: the node stops (the
+    /// ABCI server answers with an exception) and CometBFT replays the
+    /// block when it restarts.
     pub fn commit(&mut self) -> Result<(), StoreError> {
         let Some(last) = self.pending.last() else {
             return Ok(());
@@ -426,6 +430,10 @@ impl Storage {
             // Whether the last commit reached the disk is unknown.
             self.pending.clear();
             self.cache.clear();
+            return Err(e);
+        }
+        if let Err(e) = self.prune_outcome_if_done() {
+            self.pending.clear();
             return Err(e);
         }
         let pending = std::mem::take(&mut self.pending);
@@ -448,8 +456,37 @@ impl Storage {
             return Err(e);
         }
         self.start_wal_sync();
-        self.prune_due = Some(height);
+        // The last prune had this block's idle time to run in; what is
+        // left of it runs now, then this height's prune starts.
+        if let Err(e) = self.finish_pruning() {
+            self.prune_failed = Some(e);
+        }
+        let keep = self.config.keep_recent;
+        if keep > 0 {
+            self.pruning = Some(BackgroundPrune::start(Arc::clone(&self.db), move |db| {
+                prune(db, keep, height)
+            }));
+        }
         Ok(())
+    }
+
+    /// The error of a prune that has ended (see [`Storage::commit`]), or of
+    /// an earlier one not yet reported; one still running is left to run.
+    fn prune_outcome_if_done(&mut self) -> Result<(), StoreError> {
+        if self.pruning.as_ref().is_some_and(|p| !p.is_done()) {
+            return self.prune_failed.take().map_or(Ok(()), Err);
+        }
+        self.finish_pruning()
+    }
+
+    /// Waits for the running prune (see [`Storage::commit`]) and returns its
+    /// error, or that of an earlier prune not yet reported.
+    pub fn finish_pruning(&mut self) -> Result<(), StoreError> {
+        let running = self.pruning.take().map(BackgroundPrune::finish);
+        match self.prune_failed.take() {
+            Some(e) => Err(e),
+            None => running.unwrap_or(Ok(())),
+        }
     }
 
     /// Syncs the WAL (and so every write before it) on another thread; if
@@ -570,55 +607,54 @@ impl Storage {
             }
         }
     }
+}
 
-    /// Deletes tree nodes and values that no kept version needs. Safe to
-    /// repeat: a crash before it finishes leaves the work to the next prune.
-    fn prune(&self, height: u64) -> Result<(), StoreError> {
-        let keep = self.config.keep_recent;
-        if keep == 0 || height.saturating_add(1) <= keep {
-            return Ok(());
-        }
-        // Versions >= earliest stay readable; an entry stale since v is only
-        // needed to read versions below v.
-        let earliest = height.saturating_add(1).saturating_sub(keep);
-        let db = &self.db;
-        let src = Src::Db(db);
-        let mut b = WriteBatch::default();
-        let mut it = src.raw_iter(cf::STALE)?;
-        it.seek_to_first();
-        while it.valid() {
-            let Some(k) = it.key() else { break };
-            if k.len() < 9 {
-                break;
-            }
-            let since = u64::from_be_bytes(k[..8].try_into().unwrap_or([0xff; 8]));
-            if since > earliest {
-                break;
-            }
-            match (k[8], it.value()) {
-                (STALE_NODE, _) => b.delete_cf(handle(db, cf::JMT_NODE)?, &k[9..]),
-                (STALE_VALUE, _) => b.delete_cf(handle(db, cf::JMT_VALUE)?, &k[9..]),
-                (kind @ (STALE_NODES | STALE_VALUES), Some(list)) => {
-                    let cf_name = if kind == STALE_NODES {
-                        cf::JMT_NODE
-                    } else {
-                        cf::JMT_VALUE
-                    };
-                    for key in stale_list(list)? {
-                        b.delete_cf(handle(db, cf_name)?, key);
-                    }
-                }
-                _ => return Err(StoreError::Corrupt(format!("unknown stale entry {k:?}"))),
-            }
-            b.delete_cf(handle(db, cf::STALE)?, k);
-            it.next();
-        }
-        it.status()?;
-        drop(it);
-        b.put_cf(handle(db, cf::META)?, META_EARLIEST, earliest.to_be_bytes());
-        db.write(b)?;
-        Ok(())
+/// Deletes tree nodes and values that no version of the `keep` up to
+/// `height` needs. Safe to repeat: a crash before it finishes leaves the
+/// work to the next prune.
+fn prune(db: &DB, keep: u64, height: u64) -> Result<(), StoreError> {
+    if keep == 0 || height.saturating_add(1) <= keep {
+        return Ok(());
     }
+    // Versions >= earliest stay readable; an entry stale since v is only
+    // needed to read versions below v.
+    let earliest = height.saturating_add(1).saturating_sub(keep);
+    let src = Src::Db(db);
+    let mut b = WriteBatch::default();
+    let mut it = src.raw_iter(cf::STALE)?;
+    it.seek_to_first();
+    while it.valid() {
+        let Some(k) = it.key() else { break };
+        if k.len() < 9 {
+            break;
+        }
+        let since = u64::from_be_bytes(k[..8].try_into().unwrap_or([0xff; 8]));
+        if since > earliest {
+            break;
+        }
+        match (k[8], it.value()) {
+            (STALE_NODE, _) => b.delete_cf(handle(db, cf::JMT_NODE)?, &k[9..]),
+            (STALE_VALUE, _) => b.delete_cf(handle(db, cf::JMT_VALUE)?, &k[9..]),
+            (kind @ (STALE_NODES | STALE_VALUES), Some(list)) => {
+                let cf_name = if kind == STALE_NODES {
+                    cf::JMT_NODE
+                } else {
+                    cf::JMT_VALUE
+                };
+                for key in stale_list(list)? {
+                    b.delete_cf(handle(db, cf_name)?, key);
+                }
+            }
+            _ => return Err(StoreError::Corrupt(format!("unknown stale entry {k:?}"))),
+        }
+        b.delete_cf(handle(db, cf::STALE)?, k);
+        it.next();
+    }
+    it.status()?;
+    drop(it);
+    b.put_cf(handle(db, cf::META)?, META_EARLIEST, earliest.to_be_bytes());
+    db.write(b)?;
+    Ok(())
 }
 
 impl StateRead for Storage {
@@ -835,6 +871,8 @@ mod tests {
         }
         s.prepare(version, c).unwrap();
         s.commit().unwrap();
+        // The commit's prune done too, so what the store holds is known.
+        s.finish_pruning().unwrap();
     }
 
     #[test]
@@ -906,11 +944,10 @@ mod tests {
         // Same keys rewritten each version: what is kept stays the same size.
         assert_eq!(count(&s, cf::JMT_NODE), nodes);
         assert_eq!(count(&s, cf::JMT_VALUE), values);
-        // Committed through 29, pruned as of 28 (the next prepare prunes
-        // for 29): versions 26..=29 readable.
-        assert_eq!(values, 40 * 4);
-        // The lists of what became stale at 27, 28 and 29 wait, one per kind.
-        assert_eq!(count(&s, cf::STALE), 2 * 3);
+        // Committed and pruned through 29: versions 27..=29 readable.
+        assert_eq!(values, 40 * 3);
+        // The lists of what became stale at 28 and 29 wait, one per kind.
+        assert_eq!(count(&s, cf::STALE), 2 * 2);
         write(&mut s, 30, 40);
         assert_eq!(count(&s, cf::JMT_VALUE), values);
         // New keys write their preimages once.
@@ -1010,6 +1047,69 @@ mod tests {
         assert_eq!(s.cache_used().1, fresh.cache_used().1);
     }
 
+    fn keeping(dir: &Path, keep_recent: u64) -> Storage {
+        let config = StorageConfig {
+            keep_recent,
+            ..Default::default()
+        };
+        Storage::open(dir, config).unwrap()
+    }
+
+    fn changes_at(version: u64) -> Changes {
+        let mut c = Changes::default();
+        c.state
+            .insert(b"k".to_vec(), Some(version.to_be_bytes().to_vec()));
+        c
+    }
+
+    #[test]
+    fn should_have_pruned_each_height_when_the_next_commit_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = keeping(dir.path(), 2);
+        for v in 0..12u64 {
+            s.prepare(v, changes_at(v)).unwrap();
+            s.commit().unwrap();
+            // The prune of v - 1 (versions below v - 2) is done; that of v
+            // may still run.
+            let earliest = s.reader().view().earliest_height().unwrap();
+            assert!(earliest >= v.saturating_sub(2), "{earliest} at {v}");
+            assert!(earliest <= v.saturating_sub(1), "{earliest} at {v}");
+        }
+        s.finish_pruning().unwrap();
+        assert_eq!(s.reader().view().earliest_height().unwrap(), 10);
+        // One value per kept version, nothing older.
+        assert_eq!(count(&s, cf::JMT_VALUE), 2);
+    }
+
+    #[test]
+    fn should_fail_a_later_commit_before_its_write_when_a_prune_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = keeping(dir.path(), 2);
+        // A stale entry of a kind no prune knows, due once 0 goes.
+        let mut bad = 0u64.to_be_bytes().to_vec();
+        bad.extend([9, 1, 2]);
+        s.db.put_cf(handle(&s.db, cf::STALE).unwrap(), &bad, [])
+            .unwrap();
+        for v in 0..2 {
+            s.prepare(v, changes_at(v)).unwrap();
+            s.commit().unwrap();
+        }
+        // The prune after 1 fails: reported by the next commit if it has
+        // ended by then, else by the one after, each time before writing.
+        let mut failed = None;
+        for v in 2..4 {
+            s.prepare(v, changes_at(v)).unwrap();
+            if let Err(e) = s.commit() {
+                failed = Some((v, e));
+                break;
+            }
+        }
+        let (v, e) = failed.expect("a commit reports the failed prune");
+        assert!(matches!(e, StoreError::Corrupt(_)), "{e}");
+        assert_eq!(s.committed_height().unwrap(), v - 1);
+        assert_eq!(s.latest_version().unwrap(), Some(v - 1));
+    }
+
     #[test]
     fn should_prune_stale_entries_in_the_earlier_one_per_key_form() {
         let dir = tempfile::tempdir().unwrap();
@@ -1034,10 +1134,8 @@ mod tests {
             .unwrap();
         write(&mut s, 1, 1);
         assert!(Src::Db(&db).get(cf::JMT_VALUE, &old).unwrap().is_some());
+        // Pruned after the commit of 2 (earliest 1).
         write(&mut s, 2, 1);
-        assert!(Src::Db(&db).get(cf::JMT_VALUE, &old).unwrap().is_some());
-        // Pruned by the prepare after the commit of 2 (earliest 1).
-        write(&mut s, 3, 1);
         assert!(Src::Db(&db).get(cf::JMT_VALUE, &old).unwrap().is_none());
         assert!(Src::Db(&db).get(cf::STALE, &stale_key).unwrap().is_none());
     }
