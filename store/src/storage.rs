@@ -1090,14 +1090,14 @@ mod tests {
         bad.extend([9, 1, 2]);
         s.db.put_cf(handle(&s.db, cf::STALE).unwrap(), &bad, [])
             .unwrap();
-        for v in 0..2 {
+        for v in 0..3 {
             s.prepare(v, changes_at(v)).unwrap();
             s.commit().unwrap();
         }
-        // The prune after 1 fails: reported by the next commit if it has
-        // ended by then, else by the one after, each time before writing.
+        // The prune after 2 (earliest 1) fails: reported by the next commit
+        // if it has ended by then, else by the one after, before writing.
         let mut failed = None;
-        for v in 2..4 {
+        for v in 3..5 {
             s.prepare(v, changes_at(v)).unwrap();
             if let Err(e) = s.commit() {
                 failed = Some((v, e));
