@@ -1,13 +1,9 @@
-//! Prunes a committed height on a thread that runs when a core is
-//! otherwise idle. At 1M accounts a block's prune deletes ~50k tree nodes
-//! and values (~18 ms of CPU); run beside the tree update it took a share
-//! of the two cores that update keeps busy, while Commit and the gaps of
-//! execution leave a core idle for longer than that.
-//!
-//! One prune runs at a time: [`Storage::commit`](crate::Storage::commit)
-//! waits for the last one before it starts the next, so pruning is never
-//! more than one height behind and its memory and disk use stay bounded.
-//! When no core is free, that wait gives it one.
+//! Prunes committed heights on a thread that runs when a core is otherwise
+//! idle. At 1M accounts a block's prune deletes ~50k tree nodes and values
+//! (~18 ms of CPU); run beside the tree update it took a share of the two
+//! cores that update keeps busy, while Commit and the gaps of execution
+//! leave a core idle for longer than that. How commits start, skip and
+//! stand in for these prunes: [`Storage::prune_after`](crate::Storage).
 
 use std::sync::Arc;
 use std::thread::JoinHandle;

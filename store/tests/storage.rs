@@ -143,8 +143,9 @@ fn should_prune_versions_older_than_keep_recent() {
             .unwrap();
         s.commit().unwrap();
     }
-    // What the commit of 10 left unreadable is pruned after it, in the
-    // background: done at the latest when the next commit returns.
+    // The commit of 10 made 7 unreadable; its data is deleted in the
+    // background (waited for here).
+    assert_eq!(s.reader().view().earliest_height().unwrap(), 8);
     s.finish_pruning().unwrap();
     s.prepare(11, changes(&[("other", Some("o"))])).unwrap();
     let reader = s.reader();
