@@ -1,9 +1,15 @@
 //! Prunes committed heights on a thread that runs when a core is otherwise
-//! idle. At 1M accounts a block's prune deletes ~50k tree nodes and values
-//! (~18 ms of CPU); run beside the tree update it took a share of the two
-//! cores that update keeps busy, while Commit and the gaps of execution
-//! leave a core idle for longer than that. How commits start, skip and
-//! stand in for these prunes: [`Storage::prune_after`](crate::Storage).
+//! idle (SCHED_IDLE). At 1M accounts a block's prune deletes ~50k tree
+//! nodes and values (~18 ms of CPU); run beside the tree update it took a
+//! share of the two cores that update keeps busy, while a node waits for
+//! consensus between blocks and even a benchmark running blocks back to
+//! back leaves a core idle for moments in each. (At nice 19 instead the
+//! prune still took its share of the tree update: FinalizeBlock did not get
+//! faster.) Such a thread may get no core for a long while when other
+//! processes keep the cores busy, so a commit never waits for it, and it
+//! writes in small batches, each soon done, since a commit's RocksDB write
+//! can queue behind one. How commits start, skip and stand in for these
+//! prunes: `Storage::prune_after`.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;

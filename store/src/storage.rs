@@ -419,7 +419,7 @@ impl Storage {
     /// of the next block.
     ///
     /// Versions older than `keep_recent` become unreadable with the commit
-    /// and are deleted by a thread that runs while a core is idle (see
+    /// and are deleted by an idle-priority thread (see
     /// `prune_after`). A commit fails, before writing, if a prune
     /// before it failed. After a restart the first commit prunes all that is
     /// due.
@@ -471,8 +471,8 @@ impl Storage {
     /// accounts) then fills the moments a core has nothing else to do
     /// instead of taking a share of the cores a block keeps busy. A commit
     /// never waits for that thread, which may get no core while other
-    /// processes keep them busy: while the last prune still runs, the next
-    /// one waits and covers every height committed meanwhile; after
+    /// processes keep them busy: while the last prune still runs, the
+    /// next one waits and covers every height committed meanwhile; after
     /// [`MAX_PRUNE_LAG`] commits, the commit prunes itself (deleting what
     /// the other thread deletes too is harmless).
     fn prune_after(&mut self, height: u64) {
@@ -661,6 +661,11 @@ impl Storage {
 /// itself (see [`Storage::prune_after`]).
 const MAX_PRUNE_LAG: u64 = 8;
 
+/// Deletes a prune writes at once: ~0.3 ms of memtable inserts here, all a
+/// commit's write may wait for behind the idle-priority thread when a core
+/// is free (when none is, longer: see `background_prune`).
+const PRUNE_BATCH: usize = 1024;
+
 /// The earliest height readable once `height` is committed, keeping `keep`
 /// heights; None while nothing is to be pruned (all kept, or fewer heights).
 fn earliest_kept(keep: u64, height: u64) -> Option<u64> {
@@ -683,6 +688,10 @@ fn prune(db: &DB, keep: u64, height: u64) -> Result<(), StoreError> {
     let src = Src::Db(db);
     let mut b = WriteBatch::default();
     let mut it = src.raw_iter(cf::STALE)?;
+    // In batches of PRUNE_BATCH deletes: a commit's write that queues
+    // behind one waits for little of the low-priority thread's work. A
+    // stale entry is deleted after (or with) what it lists, so a crash
+    // between batches leaves the rest to the next prune.
     it.seek_to_first();
     while it.valid() {
         let Some(k) = it.key() else { break };
@@ -702,13 +711,20 @@ fn prune(db: &DB, keep: u64, height: u64) -> Result<(), StoreError> {
                 } else {
                     cf::JMT_VALUE
                 };
+                let cf_handle = handle(db, cf_name)?;
                 for key in stale_list(list)? {
-                    b.delete_cf(handle(db, cf_name)?, key);
+                    b.delete_cf(cf_handle, key);
+                    if b.len() >= PRUNE_BATCH {
+                        db.write(std::mem::take(&mut b))?;
+                    }
                 }
             }
             _ => return Err(StoreError::Corrupt(format!("unknown stale entry {k:?}"))),
         }
         b.delete_cf(handle(db, cf::STALE)?, k);
+        if b.len() >= PRUNE_BATCH {
+            db.write(std::mem::take(&mut b))?;
+        }
         it.next();
     }
     it.status()?;
@@ -1012,6 +1028,24 @@ mod tests {
         assert_eq!(count(&s, cf::JMT_VALUE), values);
         // New keys write their preimages once.
         assert_eq!(count(&s, cf::PREIMAGE), 40);
+    }
+
+    #[test]
+    fn should_prune_a_version_of_more_deletes_than_one_prune_batch_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = keeping(dir.path(), 2);
+        // Each version replaces 3,000 values and more nodes than that.
+        for v in 0..3 {
+            write(&mut s, v, 3000);
+        }
+        let (nodes, values) = (count(&s, cf::JMT_NODE), count(&s, cf::JMT_VALUE));
+        assert_eq!(values, 2 * 3000);
+        for v in 3..5 {
+            write(&mut s, v, 3000);
+        }
+        assert_eq!(count(&s, cf::JMT_NODE), nodes);
+        assert_eq!(count(&s, cf::JMT_VALUE), values);
+        assert_eq!(count(&s, cf::STALE), 2);
     }
 
     #[test]
