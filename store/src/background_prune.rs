@@ -6,11 +6,12 @@
 //! back leaves a core idle for moments in each. (At nice 19 instead the
 //! prune still took its share of the tree update: FinalizeBlock did not get
 //! faster.) Such a thread may get no core for a long while when other
-//! processes keep the cores busy, so a commit never waits for it, and it
-//! writes in small batches, each soon done, since a commit's RocksDB write
-//! can queue behind one. How commits start, skip and stand in for these
-//! prunes: `Storage::prune_after`.
+//! processes keep the cores busy, so a commit never waits for it, a store
+//! that closes stops it after its batch, and it writes in small batches,
+//! each soon done, since a commit's RocksDB write can queue behind one. How
+//! commits start, skip and stand in for these prunes: `Storage::prune_after`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -21,53 +22,67 @@ use crate::idle_drop::run_when_idle;
 use crate::StoreError;
 
 /// A prune started on its own thread (or done already, where no thread
-/// could be started).
-pub(crate) enum BackgroundPrune {
+/// could be started), and the flag that asks it to stop early.
+pub(crate) struct BackgroundPrune {
+    outcome: Outcome,
+    stop: Arc<AtomicBool>,
+}
+
+enum Outcome {
     Running(JoinHandle<Result<(), StoreError>>),
     Done(Result<(), StoreError>),
 }
 
 impl BackgroundPrune {
-    /// Runs `prune(&db)` at idle priority, or here when no thread can be
-    /// started.
+    /// Runs `prune(&db, stop)` at idle priority, or here when no thread can
+    /// be started; `prune` should return early once `stop` is set.
     pub(crate) fn start<F>(db: Arc<DB>, prune: F) -> Self
     where
-        F: FnOnce(&DB) -> Result<(), StoreError> + Send + 'static,
+        F: FnOnce(&DB, &AtomicBool) -> Result<(), StoreError> + Send + 'static,
     {
+        let stop = Arc::new(AtomicBool::new(false));
         // Shared, so the job is still here to run when the spawn fails.
         let job = Arc::new(Mutex::new(Some(prune)));
-        let (theirs, their_db) = (Arc::clone(&job), Arc::clone(&db));
+        let (theirs, their_db, their_stop) = (Arc::clone(&job), Arc::clone(&db), Arc::clone(&stop));
         let spawned = std::thread::Builder::new()
             .name("store-prune".into())
             .spawn(move || {
                 run_when_idle();
                 let prune = theirs.lock().take();
-                prune.map_or(Ok(()), |prune| prune(&their_db))
+                prune.map_or(Ok(()), |prune| prune(&their_db, &their_stop))
             });
-        match spawned {
-            Ok(handle) => Self::Running(handle),
+        let outcome = match spawned {
+            Ok(handle) => Outcome::Running(handle),
             Err(_) => {
                 let prune = job.lock().take();
-                Self::Done(prune.map_or(Ok(()), |prune| prune(&db)))
+                Outcome::Done(prune.map_or(Ok(()), |prune| prune(&db, &stop)))
             }
-        }
+        };
+        Self { outcome, stop }
+    }
+
+    /// Asks the prune to stop after the batch it is writing (a node that
+    /// shuts down need not wait for a thread that may get no core; what is
+    /// left waits for the next prune).
+    pub(crate) fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 
     /// Whether the prune has ended (`finish` will not wait).
     pub(crate) fn is_done(&self) -> bool {
-        match self {
-            Self::Running(handle) => handle.is_finished(),
-            Self::Done(_) => true,
+        match &self.outcome {
+            Outcome::Running(handle) => handle.is_finished(),
+            Outcome::Done(_) => true,
         }
     }
 
     /// Waits for the prune to end and returns its outcome.
     pub(crate) fn finish(self) -> Result<(), StoreError> {
-        match self {
-            Self::Running(handle) => handle
+        match self.outcome {
+            Outcome::Running(handle) => handle
                 .join()
                 .map_err(|_| StoreError::Corrupt("the prune panicked".into()))?,
-            Self::Done(result) => result,
+            Outcome::Done(result) => result,
         }
     }
 }

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use jmt::{KeyHash, Sha256Jmt, Version};
@@ -265,8 +266,12 @@ impl Drop for Storage {
         if let Err(e) = self.finish_wal_sync() {
             tracing::error!("syncing the last commit to disk: {e}");
         }
-        if let Err(e) = self.finish_pruning() {
-            tracing::error!("pruning old versions: {e}");
+        // What the running prune leaves, the next start's first commit does.
+        if let Some(p) = self.pruning.take() {
+            p.stop();
+            if let Err(e) = p.finish() {
+                tracing::error!("pruning old versions: {e}");
+            }
         }
     }
 }
@@ -488,7 +493,7 @@ impl Storage {
             }
             self.prune_due = None;
             self.prune_lag = 0;
-            if let Err(e) = prune(&self.db, keep, height) {
+            if let Err(e) = prune(&self.db, keep, height, &AtomicBool::new(false)) {
                 self.prune_failed.get_or_insert(e);
             }
             return;
@@ -498,9 +503,10 @@ impl Storage {
         }
         self.prune_due = None;
         self.prune_lag = 0;
-        self.pruning = Some(BackgroundPrune::start(Arc::clone(&self.db), move |db| {
-            prune(db, keep, height)
-        }));
+        self.pruning = Some(BackgroundPrune::start(
+            Arc::clone(&self.db),
+            move |db, stop| prune(db, keep, height, stop),
+        ));
     }
 
     /// The error of a prune that has ended (see [`Storage::commit`]), or of
@@ -521,7 +527,10 @@ impl Storage {
         let running = self.pruning.take().map(BackgroundPrune::finish);
         let due = self.prune_due.take();
         self.prune_lag = 0;
-        let rest = due.map_or(Ok(()), |h| prune(&self.db, self.config.keep_recent, h));
+        let keep = self.config.keep_recent;
+        let rest = due.map_or(Ok(()), |h| {
+            prune(&self.db, keep, h, &AtomicBool::new(false))
+        });
         match self.prune_failed.take() {
             Some(e) => Err(e),
             None => running.unwrap_or(Ok(())).and(rest),
@@ -678,8 +687,9 @@ fn earliest_kept(keep: u64, height: u64) -> Option<u64> {
 /// Deletes tree nodes and values that no version of the `keep` up to
 /// `height` needs. Safe to repeat and to run beside another prune: what it
 /// deletes no readable height needs (the commit of `height` made the rest
-/// unreadable); a crash before it finishes leaves the work to the next.
-fn prune(db: &DB, keep: u64, height: u64) -> Result<(), StoreError> {
+/// unreadable); a crash or `stop` before it finishes leaves the work to
+/// the next.
+fn prune(db: &DB, keep: u64, height: u64, stop: &AtomicBool) -> Result<(), StoreError> {
     // Versions >= earliest stay readable; an entry stale since v is only
     // needed to read versions below v.
     let Some(earliest) = earliest_kept(keep, height) else {
@@ -716,6 +726,9 @@ fn prune(db: &DB, keep: u64, height: u64) -> Result<(), StoreError> {
                     b.delete_cf(cf_handle, key);
                     if b.len() >= PRUNE_BATCH {
                         db.write(std::mem::take(&mut b))?;
+                        if stop.load(Ordering::Relaxed) {
+                            return Ok(());
+                        }
                     }
                 }
             }
@@ -1049,6 +1062,28 @@ mod tests {
     }
 
     #[test]
+    fn should_stop_a_prune_after_a_batch_and_leave_the_rest_to_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        // Keeping 1,000 heights, no commit here prunes; the prunes below are
+        // asked for 2.
+        let mut s = keeping(dir.path(), 1000);
+        for v in 0..5 {
+            write(&mut s, v, 3000);
+        }
+        assert_eq!(count(&s, cf::JMT_VALUE), 5 * 3000);
+        let (nodes, stale) = (count(&s, cf::JMT_NODE), count(&s, cf::STALE));
+        // Stopped after its first batch: nodes a version replaced, deleted
+        // first; the lists stay for the next prune.
+        prune(&s.db, 2, 4, &AtomicBool::new(true)).unwrap();
+        assert_eq!(count(&s, cf::JMT_NODE), nodes - PRUNE_BATCH);
+        assert_eq!(count(&s, cf::JMT_VALUE), 5 * 3000);
+        assert_eq!(count(&s, cf::STALE), stale);
+        prune(&s.db, 2, 4, &AtomicBool::new(false)).unwrap();
+        assert_eq!(count(&s, cf::JMT_VALUE), 2 * 3000);
+        assert_eq!(count(&s, cf::STALE), 2);
+    }
+
+    #[test]
     fn should_cache_the_latest_tree_alone_however_many_versions_pass() {
         for keep_recent in [0, 3] {
             let dir = tempfile::tempdir().unwrap();
@@ -1221,10 +1256,10 @@ mod tests {
         assert_eq!(count(&s, cf::JMT_VALUE), 2);
         // A prune thread that does not run until told to.
         let (go, wait) = std::sync::mpsc::channel::<()>();
-        s.pruning = Some(BackgroundPrune::Running(std::thread::spawn(move || {
+        s.pruning = Some(BackgroundPrune::start(Arc::clone(&s.db), move |_, _| {
             let _ = wait.recv();
             Ok(())
-        })));
+        }));
         // Commits go on without it, the values of unreadable heights kept.
         for v in 3..3 + MAX_PRUNE_LAG - 1 {
             commit_k(&mut s, v);
