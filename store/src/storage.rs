@@ -1301,14 +1301,7 @@ mod tests {
     #[test]
     fn should_prune_stale_entries_in_the_earlier_one_per_key_form() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Storage::open(
-            dir.path(),
-            StorageConfig {
-                keep_recent: 2,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let mut s = keeping(dir.path(), 2);
         write(&mut s, 0, 1);
         // As an earlier gpuchaind recorded a stale value: one entry each.
         let old = value_key(&KeyHash([5; 32]), 0);
