@@ -8,7 +8,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, LazyLock, Mutex, PoisonError};
+use std::sync::LazyLock;
+use std::time::Duration;
 
 use gpuchain_store::StateRead;
 use secp256k1::PublicKey;
@@ -16,6 +17,7 @@ use secp256k1::PublicKey;
 use super::amino::SignerData;
 use super::ante::sign_bytes;
 use super::decode::{decode_tx, DecodedTx, Verified};
+use super::handoff::Handoff;
 use super::sig_cache::{digest, entry, SigCache};
 use super::signature::{pubkey_bytes, verify_secp256k1_digest};
 use crate::router::Router;
@@ -98,13 +100,10 @@ static HELPERS: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
         .ok()
 });
 
-/// What the pre-checks finished, shared under one lock.
-struct Done {
-    /// `Some` once tx i is pre-checked.
-    slots: Vec<Option<Option<DecodedTx>>>,
-    /// Whether the calling thread sleeps until a slot fills.
-    waiting: bool,
-}
+/// How long the executing thread spins for a helper's last pre-check before
+/// it sleeps: several verifications here (~30 us each), so it sleeps only
+/// when the helper's core was taken from it.
+const MAX_SPIN: Duration = Duration::from_micros(200);
 
 /// Runs `exec(tx, decoded)` for each of `txs` in order on the calling thread
 /// while the other cores decode and verify signatures just ahead of it, from
@@ -147,21 +146,7 @@ pub fn preverify_while<S, F>(
     };
     // Whether some thread has started on tx i.
     let taken: Vec<AtomicBool> = txs.iter().map(|_| AtomicBool::new(false)).collect();
-    let done = Mutex::new(Done {
-        slots: txs.iter().map(|_| None).collect(),
-        waiting: false,
-    });
-    let ready = Condvar::new();
-    let finish = |j: usize, out: Option<DecodedTx>| {
-        let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
-        done.slots[j] = Some(out);
-        // Waking is a system call: only when the calling thread sleeps.
-        let wake = done.waiting;
-        drop(done);
-        if wake {
-            ready.notify_one();
-        }
-    };
+    let done = Handoff::new(txs.len());
     // The next tx no thread has started on, or past the end: helpers take
     // txs from the front, just ahead of execution.
     let front = AtomicUsize::new(0);
@@ -177,7 +162,7 @@ pub fn preverify_while<S, F>(
     };
     let helper = || {
         while let Some(j) = next_free() {
-            finish(j, check(&txs[j]));
+            done.fill(j, check(&txs[j]));
         }
     };
     pool.in_place_scope(|s| {
@@ -187,21 +172,16 @@ pub fn preverify_while<S, F>(
         for (i, tx) in txs.iter().enumerate() {
             let decoded = if taken[i].swap(true, Ordering::AcqRel) {
                 loop {
-                    let mut guard = done.lock().unwrap_or_else(PoisonError::into_inner);
-                    if let Some(d) = guard.slots[i].take() {
+                    if let Some(d) = done.try_take(i) {
                         break d;
                     }
                     if let Some(j) = next_free() {
-                        drop(guard);
-                        finish(j, check(&txs[j]));
+                        done.fill(j, check(&txs[j]));
                         continue;
                     }
-                    // Nothing left to take: tx i's helper is the last one.
-                    guard.waiting = true;
-                    while guard.slots[i].is_none() {
-                        guard = ready.wait(guard).unwrap_or_else(PoisonError::into_inner);
-                    }
-                    guard.waiting = false;
+                    // Nothing left to take: tx i's helper is the last one,
+                    // at most one pre-check from done.
+                    break done.take(i, MAX_SPIN);
                 }
             } else {
                 check(tx)
