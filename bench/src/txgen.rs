@@ -142,9 +142,11 @@ pub struct VerifyRates {
     pub k256: Option<f64>,
 }
 
+/// The rates over `txs`, the sends of signers `first`, `first + 1`, ...
 pub fn verify_rates_2_cores(
     gen: &TxGen,
     txs: &[Vec<u8>],
+    first: usize,
     chain_id: &str,
     with_k256: bool,
 ) -> VerifyRates {
@@ -152,6 +154,7 @@ pub fn verify_rates_2_cores(
         .iter()
         .enumerate()
         .map(|(i, tx)| {
+            let i = first + i;
             let raw = TxRaw::decode(tx.as_slice()).expect("bench tx decodes");
             let doc = SignDoc {
                 body_bytes: raw.body_bytes.clone(),
