@@ -16,7 +16,7 @@ use jmt::{KeyHash, Sha256Jmt, Version};
 use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, DB};
 use sha2::Sha256;
 
-use crate::background_prune::BackgroundPrune;
+use crate::background_prune::Pruner;
 use crate::column_options::column_options;
 use crate::delta::{merge_prefix, range_through, Changes, WriteSet};
 use crate::encoded_nodes::{self, encode_nodes, Encoded};
@@ -242,15 +242,9 @@ pub struct Storage {
     config: StorageConfig,
     cache: HotCache,
     pending: Vec<PendingVersion>,
-    /// The last prune started, running while a core is idle (see
+    /// Deletes what commits leave unreadable, while a core is idle (see
     /// [`Storage::commit`]).
-    pruning: Option<BackgroundPrune>,
-    /// The last committed height whose prune has not started yet.
-    prune_due: Option<u64>,
-    /// Commits since `pruning` started.
-    prune_lag: u64,
-    /// What the last prune failed with, returned by the next commit.
-    prune_failed: Option<StoreError>,
+    pruner: Pruner,
     /// The last commit's WAL sync (see [`Storage::commit`]).
     wal_sync: Option<WalSync>,
 }
@@ -266,13 +260,7 @@ impl Drop for Storage {
         if let Err(e) = self.finish_wal_sync() {
             tracing::error!("syncing the last commit to disk: {e}");
         }
-        // What the running prune leaves, the next start's first commit does.
-        if let Some(p) = self.pruning.take() {
-            p.stop();
-            if let Err(e) = p.finish() {
-                tracing::error!("pruning old versions: {e}");
-            }
-        }
+        // The pruner stops its prune as it drops.
     }
 }
 
@@ -285,16 +273,13 @@ impl Storage {
             .iter()
             .map(|n| Ok(ColumnFamilyDescriptor::new(*n, column_options(n)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let db = DB::open_cf_descriptors(&opts, path, cfs)?;
+        let db = std::sync::Arc::new(DB::open_cf_descriptors(&opts, path, cfs)?);
         Ok(Self {
-            db: std::sync::Arc::new(db),
+            pruner: Pruner::new(Arc::clone(&db), config.keep_recent),
+            db,
             cache: HotCache::new(config.cache_bytes),
             config,
             pending: Vec::new(),
-            pruning: None,
-            prune_due: None,
-            prune_lag: 0,
-            prune_failed: None,
             wal_sync: None,
         })
     }
@@ -425,7 +410,7 @@ impl Storage {
     ///
     /// Versions older than `keep_recent` become unreadable with the commit
     /// and are deleted by an idle-priority thread (see
-    /// `prune_after`). A commit fails, before writing, if a prune
+    /// [`Pruner::after_commit`]). A commit fails, before writing, if a prune
     /// before it failed. After a restart the first commit prunes all that is
     /// due.
     ///
@@ -443,7 +428,7 @@ impl Storage {
             self.cache.clear();
             return Err(e);
         }
-        if let Err(e) = self.prune_outcome_if_done() {
+        if let Err(e) = self.pruner.take_error() {
             self.pending.clear();
             return Err(e);
         }
@@ -467,74 +452,15 @@ impl Storage {
             return Err(e);
         }
         self.start_wal_sync();
-        self.prune_after(height);
+        self.pruner.after_commit(height);
         Ok(())
     }
 
-    /// Starts deleting what the commit of `height` left unreadable, on a
-    /// thread at idle priority: a block's prune (~18 ms of CPU at 1M
-    /// accounts) then fills the moments a core has nothing else to do
-    /// instead of taking a share of the cores a block keeps busy. A commit
-    /// never waits for that thread, which may get no core while other
-    /// processes keep them busy: while the last prune still runs, the
-    /// next one waits and covers every height committed meanwhile; after
-    /// [`MAX_PRUNE_LAG`] commits, the commit prunes itself (deleting what
-    /// the other thread deletes too is harmless).
-    fn prune_after(&mut self, height: u64) {
-        let keep = self.config.keep_recent;
-        if keep == 0 {
-            return;
-        }
-        self.prune_due = Some(height);
-        if self.pruning.as_ref().is_some_and(|p| !p.is_done()) {
-            self.prune_lag = self.prune_lag.saturating_add(1);
-            if self.prune_lag < MAX_PRUNE_LAG {
-                return;
-            }
-            self.prune_due = None;
-            self.prune_lag = 0;
-            if let Err(e) = prune(&self.db, keep, height, &AtomicBool::new(false)) {
-                self.prune_failed.get_or_insert(e);
-            }
-            return;
-        }
-        if let Some(Err(e)) = self.pruning.take().map(BackgroundPrune::finish) {
-            self.prune_failed.get_or_insert(e);
-        }
-        self.prune_due = None;
-        self.prune_lag = 0;
-        self.pruning = Some(BackgroundPrune::start(
-            Arc::clone(&self.db),
-            move |db, stop| prune(db, keep, height, stop),
-        ));
-    }
-
-    /// The error of a prune that has ended (see [`Storage::commit`]), or of
-    /// an earlier one not yet reported; one still running is left to run.
-    fn prune_outcome_if_done(&mut self) -> Result<(), StoreError> {
-        if self.pruning.as_ref().is_some_and(BackgroundPrune::is_done) {
-            if let Some(Err(e)) = self.pruning.take().map(BackgroundPrune::finish) {
-                self.prune_failed.get_or_insert(e);
-            }
-        }
-        self.prune_failed.take().map_or(Ok(()), Err)
-    }
-
-    /// Waits for the running prune (see `prune_after`), prunes
-    /// any height committed since it started, and returns the first error
-    /// of these or of an earlier prune not yet reported.
+    /// Waits for the running prune, prunes any height committed since it
+    /// started, and returns the first error of these or of an earlier
+    /// prune not yet reported.
     pub fn finish_pruning(&mut self) -> Result<(), StoreError> {
-        let running = self.pruning.take().map(BackgroundPrune::finish);
-        let due = self.prune_due.take();
-        self.prune_lag = 0;
-        let keep = self.config.keep_recent;
-        let rest = due.map_or(Ok(()), |h| {
-            prune(&self.db, keep, h, &AtomicBool::new(false))
-        });
-        match self.prune_failed.take() {
-            Some(e) => Err(e),
-            None => running.unwrap_or(Ok(())).and(rest),
-        }
+        self.pruner.finish()
     }
 
     /// Syncs the WAL (and so every write before it) on another thread; if
@@ -666,10 +592,6 @@ impl Storage {
     }
 }
 
-/// Commits after which a prune still running makes the commit prune
-/// itself (see [`Storage::prune_after`]).
-const MAX_PRUNE_LAG: u64 = 8;
-
 /// Deletes a prune writes at once: ~0.3 ms of memtable inserts here, all a
 /// commit's write may wait for behind the idle-priority thread when a core
 /// is free (when none is, longer: see `background_prune`).
@@ -689,7 +611,7 @@ fn earliest_kept(keep: u64, height: u64) -> Option<u64> {
 /// deletes no readable height needs (the commit of `height` made the rest
 /// unreadable); a crash or `stop` before it finishes leaves the work to
 /// the next.
-fn prune(db: &DB, keep: u64, height: u64, stop: &AtomicBool) -> Result<(), StoreError> {
+pub(crate) fn prune(db: &DB, keep: u64, height: u64, stop: &AtomicBool) -> Result<(), StoreError> {
     // Versions >= earliest stay readable; an entry stale since v is only
     // needed to read versions below v.
     let Some(earliest) = earliest_kept(keep, height) else {
@@ -929,6 +851,7 @@ impl StateRead for CommittedView<'_> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::background_prune::{BackgroundPrune, MAX_PRUNE_LAG};
 
     fn count(s: &Storage, cf_name: &str) -> usize {
         let src = Src::Db(&s.db);
@@ -1196,7 +1119,7 @@ mod tests {
     /// Waits (up to a minute) until the prune thread has ended.
     fn wait_for_prune_thread(s: &Storage) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while s.pruning.as_ref().is_some_and(|p| !p.is_done()) {
+        while s.pruner.is_running() {
             assert!(std::time::Instant::now() < deadline, "prune thread stuck");
             std::thread::sleep(std::time::Duration::from_millis(2));
         }
@@ -1256,10 +1179,11 @@ mod tests {
         assert_eq!(count(&s, cf::JMT_VALUE), 2);
         // A prune thread that does not run until told to.
         let (go, wait) = std::sync::mpsc::channel::<()>();
-        s.pruning = Some(BackgroundPrune::start(Arc::clone(&s.db), move |_, _| {
-            let _ = wait.recv();
-            Ok(())
-        }));
+        s.pruner
+            .set_running(BackgroundPrune::start(Arc::clone(&s.db), move |_, _| {
+                let _ = wait.recv();
+                Ok(())
+            }));
         // Commits go on without it, the values of unreadable heights kept.
         for v in 3..3 + MAX_PRUNE_LAG - 1 {
             commit_k(&mut s, v);
