@@ -6,7 +6,7 @@ pub mod amino;
 pub mod ante;
 pub mod decode;
 pub mod fee;
-pub mod handoff;
+pub(crate) mod handoff;
 pub mod preverify;
 pub mod sig_cache;
 pub mod signature;
