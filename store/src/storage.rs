@@ -273,7 +273,7 @@ impl Storage {
             .iter()
             .map(|n| Ok(ColumnFamilyDescriptor::new(*n, column_options(n)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let db = std::sync::Arc::new(DB::open_cf_descriptors(&opts, path, cfs)?);
+        let db = Arc::new(DB::open_cf_descriptors(&opts, path, cfs)?);
         Ok(Self {
             pruner: Pruner::new(Arc::clone(&db), config.keep_recent),
             db,
