@@ -134,16 +134,14 @@ impl Pruner {
             return;
         }
         self.due = Some(height);
-        if self.running.as_ref().is_some_and(|p| !p.is_done()) {
+        if self.is_running() {
             self.lag = self.lag.saturating_add(1);
             if self.lag < MAX_PRUNE_LAG {
                 return;
             }
             self.due = None;
             self.lag = 0;
-            if let Err(e) = prune(&self.db, keep, height, &AtomicBool::new(false)) {
-                self.failed.get_or_insert(e);
-            }
+            self.prune_here(height);
             return;
         }
         self.collect();
@@ -171,15 +169,19 @@ impl Pruner {
         self.collect();
         self.lag = 0;
         if let Some(height) = self.due.take() {
-            if let Err(e) = prune(&self.db, self.keep, height, &AtomicBool::new(false)) {
-                self.failed.get_or_insert(e);
-            }
+            self.prune_here(height);
         }
         self.failed.take().map_or(Ok(()), Err)
     }
 
+    /// Prunes through `height` on this thread, keeping its error.
+    fn prune_here(&mut self, height: u64) {
+        if let Err(e) = prune(&self.db, self.keep, height, &AtomicBool::new(false)) {
+            self.failed.get_or_insert(e);
+        }
+    }
+
     /// Whether a prune thread still runs.
-    #[cfg(test)]
     pub(crate) fn is_running(&self) -> bool {
         self.running.as_ref().is_some_and(|p| !p.is_done())
     }
