@@ -238,7 +238,7 @@ fn superseded_versions(
 }
 
 pub struct Storage {
-    db: std::sync::Arc<DB>,
+    db: Arc<DB>,
     config: StorageConfig,
     cache: HotCache,
     pending: Vec<PendingVersion>,
@@ -732,7 +732,7 @@ impl StateRead for Storage {
 /// RocksDB snapshot so a concurrent commit is never seen half-way.
 #[derive(Clone)]
 pub struct StorageReader {
-    db: std::sync::Arc<DB>,
+    db: Arc<DB>,
 }
 
 /// Committed state at one height, as a query sees it.
