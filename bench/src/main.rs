@@ -80,10 +80,10 @@ fn main() -> Result<()> {
     }
 }
 
-/// CheckTx of `txs` in batches of 64, as the ABCI server does with the
-/// requests CometBFT pipelines; every one must pass.
+/// CheckTx of `txs` in batches as large as the ABCI server's, as it takes
+/// the requests CometBFT pipelines under load; every one must pass.
 fn check_all(chain: &mut chain::Chain, txs: &[Vec<u8>]) -> Result<()> {
-    for batch in txs.chunks(64) {
+    for batch in txs.chunks(gpuchain_app::abci::MAX_BATCH) {
         let outcomes = chain
             .app
             .check_txs(batch)

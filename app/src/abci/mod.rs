@@ -6,4 +6,4 @@ mod handler;
 mod server;
 
 pub use handler::Handler;
-pub use server::{serve, ListenAddr};
+pub use server::{serve, ListenAddr, MAX_BATCH};

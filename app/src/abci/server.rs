@@ -124,8 +124,10 @@ fn has_whole_frame(buf: &[u8]) -> bool {
     false
 }
 
-/// Requests already received are handled as one batch (at most this many).
-const MAX_BATCH: usize = 256;
+/// Requests already received are handled as one batch (at most this many):
+/// under load the mempool connection's CheckTx requests arrive faster than
+/// they are checked, so its batches are full.
+pub const MAX_BATCH: usize = 256;
 
 fn serve_conn(handler: &Handler, reader: impl Read, writer: impl Write) -> io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 16, reader);
