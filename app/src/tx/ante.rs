@@ -16,7 +16,7 @@ use super::decode::DecodedTx;
 use super::fee::MinGasPrices;
 use super::sig_cache::{self, SigCache};
 use super::signature::{
-    decode_pubkey_known, direct_sign_bytes, encode_pubkey, verify_secp256k1_key_digest,
+    decode_pubkey_known, direct_sign_digest, encode_pubkey, verify_secp256k1_key_digest,
 };
 use super::ExecMode;
 use crate::router::Router;
@@ -184,25 +184,25 @@ fn sign_mode(tx: &DecodedTx, i: usize) -> AppResult<SignMode> {
     }
 }
 
-/// The bytes signer `i` of `tx` signed (sha256 of them is what the signature
+/// sha256 of the bytes signer `i` of `tx` signed (what the signature
 /// covers), in the signer's sign mode.
-pub fn sign_bytes(
+pub fn sign_digest(
     router: &Router,
     tx: &DecodedTx,
     i: usize,
     signer: SignerData<'_>,
-) -> AppResult<(SignMode, Vec<u8>)> {
+) -> AppResult<(SignMode, [u8; 32])> {
     let mode = sign_mode(tx, i)?;
-    let bytes = match mode {
-        SignMode::LegacyAminoJson => std_sign_bytes(router, tx, signer)?,
-        _ => direct_sign_bytes(
+    let digest = match mode {
+        SignMode::LegacyAminoJson => sig_cache::digest(&std_sign_bytes(router, tx, signer)?),
+        _ => direct_sign_digest(
             &tx.raw.body_bytes,
             &tx.raw.auth_info_bytes,
             signer.chain_id,
             signer.account_number,
         ),
     };
-    Ok((mode, bytes))
+    Ok((mode, digest))
 }
 
 fn verify_signature(
@@ -217,8 +217,7 @@ fn verify_signature(
     if tx.verified.iter().any(|v| v.is_for(i, key, &signer)) {
         return Ok(());
     }
-    let (mode, bytes) = sign_bytes(env.router, tx, i, signer)?;
-    let digest = sig_cache::digest(&bytes);
+    let (mode, digest) = sign_digest(env.router, tx, i, signer)?;
     let entry = sig_cache::entry(key, &digest, sig);
     if env.sig_cache.is_some_and(|c| c.contains(&entry)) {
         return Ok(());

@@ -35,30 +35,40 @@ impl MinGasPrices {
     pub fn required_fees(&self, gas: u64) -> AppResult<Coins> {
         let mut coins = Vec::new();
         for (denom, price) in &self.0 {
-            let scaled = price
-                .checked_mul(u128::from(gas))
-                .ok_or_else(|| AppError::invalid_coins("required fee overflows"))?;
-            let amount = scaled.div_ceil(SCALE);
-            coins.push(Coin::new(amount, denom.clone()));
+            coins.push(Coin::new(required_amount(*price, gas)?, denom.clone()));
         }
         Coins::normalize(coins)
     }
 
     /// The SDK's rule: the fee must cover the required amount in at least one
-    /// of the denoms the node accepts.
+    /// of the denoms the node accepts (a zero requirement counts for none, as
+    /// the SDK's `IsAnyGTE`).
     pub fn check_fee(&self, fee: &Coins, gas: u64) -> AppResult<()> {
         if self.is_empty() {
             return Ok(());
         }
-        let required = self.required_fees(gas)?;
-        if required.iter().any(|r| fee.amount_of(&r.denom) >= r.amount) {
-            return Ok(());
+        // Checked without building the required coins: this runs in every
+        // CheckTx; they are built for the error only.
+        for (denom, price) in &self.0 {
+            let required = required_amount(*price, gas)?;
+            if required != 0 && fee.amount_of(denom) >= required {
+                return Ok(());
+            }
         }
+        let required = self.required_fees(gas)?;
         Err(AppError::sdk(
             code::INSUFFICIENT_FEE,
             format!("insufficient fees; got: {fee} required: {required}"),
         ))
     }
+}
+
+/// `price` (scaled by 10^18) times `gas`, rounded up.
+fn required_amount(price: u128, gas: u64) -> AppResult<u128> {
+    let scaled = price
+        .checked_mul(u128::from(gas))
+        .ok_or_else(|| AppError::invalid_coins("required fee overflows"))?;
+    Ok(scaled.div_ceil(SCALE))
 }
 
 fn parse_dec(s: &str) -> AppResult<u128> {
@@ -102,6 +112,21 @@ mod tests {
             .unwrap();
         let wrong_denom = Coins::parse("9999999uatom").unwrap();
         assert_eq!(p.check_fee(&wrong_denom, 200_000).unwrap_err().code, 13);
+    }
+
+    #[test]
+    fn should_not_count_a_denom_whose_price_is_zero() {
+        let p = MinGasPrices::parse("0uatom,0.025ugpc").unwrap();
+        let atom_only = Coins::parse("9999999uatom").unwrap();
+        let e = p.check_fee(&atom_only, 200_000).unwrap_err();
+        assert_eq!(e.code, 13);
+        assert_eq!(
+            e.log,
+            "insufficient fees; got: 9999999uatom required: 5000ugpc"
+        );
+        assert_eq!(p.check_fee(&Coins::empty(), 200_000).unwrap_err().code, 13);
+        p.check_fee(&Coins::parse("1uatom,5000ugpc").unwrap(), 200_000)
+            .unwrap();
     }
 
     #[test]

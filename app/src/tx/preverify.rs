@@ -15,10 +15,10 @@ use gpuchain_store::StateRead;
 use secp256k1::PublicKey;
 
 use super::amino::SignerData;
-use super::ante::sign_bytes;
+use super::ante::sign_digest;
 use super::decode::{decode_tx, DecodedTx, Verified};
 use super::handoff::Handoff;
-use super::sig_cache::{digest, entry, SigCache};
+use super::sig_cache::{entry, SigCache};
 use super::signature::{pubkey_bytes, verify_secp256k1_digest};
 use crate::router::Router;
 
@@ -52,11 +52,10 @@ fn verify_one<S: StateRead>(
             account_number: acc.account_number,
             sequence: info.sequence,
         };
-        let Ok((_, bytes)) = sign_bytes(router, &tx, i, signer_data) else {
+        let Ok((_, d)) = sign_digest(router, &tx, i, signer_data) else {
             continue;
         };
         let sig = &tx.raw.signatures[i];
-        let d = digest(&bytes);
         let e = entry(&key, &d, sig);
         // A signature the mempool verified needs neither the check nor the
         // key's decompression (an entry exists only for a valid key).

@@ -81,16 +81,18 @@ pub(crate) fn set_balance(
     amount: u128,
 ) -> AppResult<()> {
     let key = state_key::balances::by_address_denom(address, denom);
-    let owner = state_key::nv::denom_owners::by_denom_address(denom, address);
+    // The owners index changes only when a balance becomes or stops being
+    // zero, so its key is built only then.
+    let owner = || state_key::nv::denom_owners::by_denom_address(denom, address);
     if amount == 0 {
         state.delete(key)?;
         if previous != 0 {
-            state.nv_delete(owner)?;
+            state.nv_delete(owner())?;
         }
     } else {
         state.put(key, amount.to_be_bytes().to_vec())?;
         if previous == 0 {
-            state.nv_put(owner, Vec::new())?;
+            state.nv_put(owner(), Vec::new())?;
         }
     }
     Ok(())
