@@ -1,5 +1,7 @@
 //! TxRaw decoding and the stateless checks of the SDK's ValidateBasic.
 
+use std::sync::Arc;
+
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, TxBody, TxRaw};
 use gpuchain_types::error::code;
 use gpuchain_types::{Address, AppError, AppResult};
@@ -45,7 +47,8 @@ pub struct DecodedTx {
 pub(crate) struct Verified {
     pub index: usize,
     pub key: [u8; 33],
-    pub chain_id: String,
+    /// Shared by a batch's txs (one allocation a batch, not a tx).
+    pub chain_id: Arc<str>,
     pub account_number: u64,
     pub sequence: u64,
 }
@@ -56,7 +59,7 @@ impl Verified {
     pub fn is_for(&self, index: usize, key: &[u8; 33], signer: &SignerData<'_>) -> bool {
         self.index == index
             && self.key == *key
-            && self.chain_id == signer.chain_id
+            && *self.chain_id == *signer.chain_id
             && self.account_number == signer.account_number
             && self.sequence == signer.sequence
     }

@@ -8,7 +8,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use gpuchain_store::StateRead;
@@ -25,7 +25,7 @@ use crate::router::Router;
 fn verify_one<S: StateRead>(
     router: &Router,
     state: &S,
-    chain_id: &str,
+    chain_id: &Arc<str>,
     tx: &[u8],
     max_tx_bytes: usize,
     cache: &SigCache,
@@ -48,7 +48,7 @@ fn verify_one<S: StateRead>(
         // rejects the tx (code 32) unless that is the account's sequence by
         // then, and otherwise builds the same bytes, so the entry matches.
         let signer_data = SignerData {
-            chain_id,
+            chain_id: chain_id.as_ref(),
             account_number: acc.account_number,
             sequence: info.sequence,
         };
@@ -73,7 +73,7 @@ fn verify_one<S: StateRead>(
             tx.verified.push(Verified {
                 index: i,
                 key,
-                chain_id: chain_id.to_string(),
+                chain_id: Arc::clone(chain_id),
                 account_number: acc.account_number,
                 sequence: info.sequence,
             });
@@ -135,11 +135,12 @@ pub fn preverify_while<S, F>(
             return;
         }
     };
+    let chain_id: Arc<str> = Arc::from(chain_id);
     // A panic must still mark the tx done, or the calling thread waits
     // forever; the tx is then decoded and verified during execution.
     let check = |tx: &[u8]| {
         catch_unwind(AssertUnwindSafe(|| {
-            verify_one(router, state, chain_id, tx, max_tx_bytes, cache)
+            verify_one(router, state, &chain_id, tx, max_tx_bytes, cache)
         }))
         .unwrap_or(None)
     };

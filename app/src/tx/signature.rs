@@ -48,6 +48,13 @@ pub(crate) fn pubkey_bytes(any: &Any) -> AppResult<[u8; 33]> {
             format!("unsupported public key type {}", any.type_url),
         ));
     }
+    // The encoding every client writes, field 1 holding 33 bytes, is read in
+    // place (prost reads it to the same key, after an allocation).
+    if let [0x0a, 33, key @ ..] = any.value.as_slice() {
+        if let Ok(key) = <[u8; 33]>::try_from(key) {
+            return Ok(key);
+        }
+    }
     let pk = PubKey::decode(any.value.as_slice())
         .map_err(|e| AppError::sdk(code::INVALID_PUBKEY, format!("invalid public key: {e}")))?;
     pk.key.as_slice().try_into().map_err(|_| {
@@ -256,6 +263,35 @@ mod tests {
         assert_eq!(decode_pubkey(&not_point).unwrap_err().code, 8);
         let good = encode_pubkey(&compressed(&key()));
         assert_eq!(decode_pubkey(&good).unwrap(), compressed(&key()));
+    }
+
+    #[test]
+    fn should_read_key_bytes_as_prost_decodes_them() {
+        let key = compressed(&key());
+        let canonical = PubKey { key: key.to_vec() }.encode_to_vec();
+        let with = |extra: &[u8]| [canonical.as_slice(), extra].concat();
+        let other_key = PubKey { key: vec![3; 33] }.encode_to_vec();
+        for value in [
+            canonical.clone(),
+            with(&[]),
+            with(&other_key), // a second field 1: the last one wins
+            [other_key.as_slice(), &canonical].concat(),
+            with(&[0x10, 0x01]),      // an unknown field after the key
+            with(&[0x0a]),            // a truncated field
+            canonical[..34].to_vec(), // one byte short
+            PubKey { key: vec![2; 34] }.encode_to_vec(),
+            vec![0x0a, 33],
+            vec![],
+        ] {
+            let any = Any {
+                type_url: SECP256K1_PUBKEY_TYPE.into(),
+                value: value.clone(),
+            };
+            let prost = PubKey::decode(value.as_slice())
+                .ok()
+                .and_then(|pk| <[u8; 33]>::try_from(pk.key).ok());
+            assert_eq!(pubkey_bytes(&any).ok(), prost, "{value:?}");
+        }
     }
 
     #[test]
