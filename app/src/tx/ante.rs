@@ -10,13 +10,15 @@ use gpuchain_auth::BaseAccount;
 use gpuchain_store::{Delta, GasMeter, StateWrite};
 use gpuchain_types::error::code;
 use gpuchain_types::{Address, AppError, AppResult, BlockContext, Coin, Coins, Event};
+use secp256k1::PublicKey;
 
 use super::amino::{std_sign_bytes, SignerData};
 use super::decode::DecodedTx;
 use super::fee::MinGasPrices;
 use super::sig_cache::{self, SigCache};
 use super::signature::{
-    decode_pubkey_known, direct_sign_digest, encode_pubkey, verify_secp256k1_key_digest,
+    decode_pubkey_known, direct_sign_digest, encode_pubkey, verify_secp256k1_digest,
+    verify_secp256k1_key_digest,
 };
 use super::ExecMode;
 use crate::router::Router;
@@ -104,7 +106,7 @@ pub fn run_ante(
         })?;
         let decode = |k| decode_pubkey_known(k, &tx.valid_keys);
         let tx_key = info.public_key.as_ref().map(decode).transpose()?;
-        if let Some(k) = &tx_key {
+        if let Some((k, _)) = &tx_key {
             if Address::from_pubkey(k) != *signer {
                 return Err(AppError::sdk(
                     code::INVALID_PUBKEY,
@@ -115,7 +117,7 @@ pub fn run_ante(
         let stored_key = acc.pub_key.as_ref().map(decode).transpose()?;
         let key = stored_key.or(tx_key);
         if acc.pub_key.is_none() {
-            if let Some(k) = &tx_key {
+            if let Some((k, _)) = &tx_key {
                 acc.pub_key = Some(encode_pubkey(k));
             }
         }
@@ -131,7 +133,7 @@ pub fn run_ante(
             ));
         }
         if !simulate {
-            let key = key.ok_or_else(|| {
+            let (key, point) = key.ok_or_else(|| {
                 AppError::sdk(code::INVALID_PUBKEY, "pubkey on account is not set")
             })?;
             let signer = SignerData {
@@ -139,7 +141,7 @@ pub fn run_ante(
                 account_number: acc.account_number,
                 sequence: acc.sequence,
             };
-            verify_signature(env, tx, i, &key, signer, sig)?;
+            verify_signature(env, tx, i, (&key, point.as_ref()), signer, sig)?;
         }
         if state.records_events() {
             state.emit(Event::new("tx").attr("acc_seq", format!("{signer}/{}", acc.sequence)));
@@ -205,11 +207,13 @@ pub fn sign_digest(
     Ok((mode, digest))
 }
 
+/// Verifies signer `i`'s signature with `key`, decompressed already when
+/// its point is given.
 fn verify_signature(
     env: &AnteEnv<'_>,
     tx: &DecodedTx,
     i: usize,
-    key: &[u8; 33],
+    (key, point): (&[u8; 33], Option<&PublicKey>),
     signer: SignerData<'_>,
     sig: &[u8],
 ) -> AppResult<()> {
@@ -222,7 +226,11 @@ fn verify_signature(
     if env.sig_cache.is_some_and(|c| c.contains(&entry)) {
         return Ok(());
     }
-    if !verify_secp256k1_key_digest(key, &digest, sig) {
+    let valid = match point {
+        Some(point) => verify_secp256k1_digest(point, &digest, sig),
+        None => verify_secp256k1_key_digest(key, &digest, sig),
+    };
+    if !valid {
         let SignerData {
             chain_id,
             account_number,

@@ -31,13 +31,17 @@ pub fn decode_pubkey_point(any: &Any) -> AppResult<([u8; 33], PublicKey)> {
 /// [`decode_pubkey`] that skips the point check (a square root, about as
 /// costly as a tenth of a signature verification) for keys in `valid`:
 /// keys the parallel pre-check already decompressed. Validity depends on the
-/// bytes alone, so the result is the same either way.
-pub fn decode_pubkey_known(any: &Any, valid: &[[u8; 33]]) -> AppResult<[u8; 33]> {
+/// bytes alone, so the result is the same either way. A key checked here
+/// comes with its point, so verifying with it does not decompress it again.
+pub fn decode_pubkey_known(
+    any: &Any,
+    valid: &[[u8; 33]],
+) -> AppResult<([u8; 33], Option<PublicKey>)> {
     let key = pubkey_bytes(any)?;
     if valid.contains(&key) {
-        return Ok(key);
+        return Ok((key, None));
     }
-    decode_pubkey(any)
+    decode_pubkey_point(any).map(|(key, point)| (key, Some(point)))
 }
 
 /// The 33 key bytes of a secp256k1 PubKey Any, the point not yet checked.
@@ -298,8 +302,13 @@ mod tests {
     fn should_decode_known_keys_as_unknown_ones_when_valid() {
         let good = encode_pubkey(&compressed(&key()));
         let known = [compressed(&key())];
-        assert_eq!(decode_pubkey_known(&good, &known).unwrap(), known[0]);
-        assert_eq!(decode_pubkey_known(&good, &[]).unwrap(), known[0]);
+        assert_eq!(
+            decode_pubkey_known(&good, &known).unwrap(),
+            (known[0], None)
+        );
+        let (k, point) = decode_pubkey_known(&good, &[]).unwrap();
+        assert_eq!(k, known[0]);
+        assert_eq!(point.map(|p| p.serialize()), Some(known[0]));
         let not_point = Any {
             type_url: SECP256K1_PUBKEY_TYPE.into(),
             value: PubKey { key: vec![9; 33] }.encode_to_vec(),
