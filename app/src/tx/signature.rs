@@ -115,39 +115,24 @@ pub fn direct_sign_digest(
     ] {
         if !field.is_empty() {
             h.update([tag]);
-            h.update(uvarint(field.len() as u64).as_slice());
+            hash_varint(&mut h, field.len() as u64);
             h.update(field);
         }
     }
     if account_number != 0 {
         h.update([0x20]);
-        h.update(uvarint(account_number).as_slice());
+        hash_varint(&mut h, account_number);
     }
     h.finalize().into()
 }
 
-/// An unsigned varint: its bytes and how many of them are used.
-struct Uvarint([u8; 10], usize);
-
-impl Uvarint {
-    fn as_slice(&self) -> &[u8] {
-        &self.0[..self.1]
-    }
-}
-
-fn uvarint(mut v: u64) -> Uvarint {
-    let mut out = Uvarint([0; 10], 0);
-    loop {
-        let low = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.0[out.1] = low;
-            out.1 += 1;
-            return out;
-        }
-        out.0[out.1] = low | 0x80;
-        out.1 += 1;
-    }
+/// Hashes `v` as a protobuf varint (prost's encoding, into a stack buffer).
+fn hash_varint(h: &mut Sha256, v: u64) {
+    let mut buf = [0u8; 10];
+    let mut rest = &mut buf[..];
+    prost::encoding::encode_varint(v, &mut rest);
+    let len = prost::encoding::encoded_len_varint(v);
+    h.update(&buf[..len]);
 }
 
 /// One verification context for the process: building one precomputes
