@@ -164,6 +164,9 @@ fn checktx(n: u64) -> Result<()> {
                "ratio": (median * 1000.0).round() / 1000.0,
                "ratio_of_totals": (rate / bound * 1000.0).round() / 1000.0, "cores_busy": busy,
                "cpu_us_per_tx": busy.map(|b| (b / rate * 1e7).round() / 10.0),
+               // The reference's CPU a verification (its 2 threads kept busy):
+               // what CheckTx spends beyond it is `cpu_us_per_tx` minus this.
+               "verify_cpu_us": (2e7 / verify_rate).round() / 10.0,
                "host_steal_ms": steal})
     );
     Ok(())
