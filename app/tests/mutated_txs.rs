@@ -28,6 +28,7 @@ use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{SignDoc, TxRaw};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+use prost::encoding::encode_varint;
 use prost::Message;
 
 /// One change to a byte string; positions are taken modulo its length.
@@ -127,14 +128,6 @@ fn field_spans(bytes: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
         spans.push(start..pos);
     }
     Some(spans)
-}
-
-fn encode_varint(mut v: u64, out: &mut Vec<u8>) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
 }
 
 /// A field mutation of `bytes`, or None when they encode no fields.
