@@ -22,12 +22,12 @@ mod common;
 
 use std::cell::{Cell, RefCell};
 
+use common::property::{deterministic_runner, outcomes_of};
 use common::*;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
-use cosmos_sdk_proto::cosmos::tx::v1beta1::{SignDoc, TxRaw};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::TxRaw;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use prost::encoding::encode_varint;
 use prost::Message;
 
@@ -213,16 +213,6 @@ fn apply(bytes: &[u8], mutations: &[Mutation]) -> Vec<u8> {
     out
 }
 
-fn runner(cases: u32) -> TestRunner {
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        max_shrink_iters: 0,
-        ..Config::default()
-    };
-    TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
-}
-
 /// alice sends 1000ugpc to bob at her committed sequence, signed.
 fn valid_send(chain: &TestChain) -> TxRaw {
     UnsignedTx::send(&alice(), &bob().addr(), 1_000, chain.sequence(&alice())).sign(&alice())
@@ -234,7 +224,7 @@ fn should_reject_every_mutation_of_a_signed_tx_and_change_nothing() {
     let original = encode(&valid_send(&chain.borrow()));
     let before = chain.borrow().observable_state();
     let rejected = Cell::new(0);
-    let result = runner(160).run(&mutations(), |muts| {
+    let result = deterministic_runner(160).run(&mutations(), |muts| {
         let tx = apply(&original, &muts);
         prop_assume!(tx != original);
         let mut chain = chain.borrow_mut();
@@ -362,78 +352,18 @@ fn changed_send(sequence: u64, changes: &[FieldChange]) -> Vec<u8> {
         let bytes = if in_body { &mut body } else { &mut auth_info };
         *bytes = apply(bytes, &muts);
     }
-    signed_by_alice(body, auth_info)
-}
-
-/// A tx of `body` and `auth_info` bytes as they are, signed by alice
-/// (SIGN_MODE_DIRECT) over exactly those bytes.
-fn signed_by_alice(body: Vec<u8>, auth_info: Vec<u8>) -> Vec<u8> {
-    let doc = SignDoc {
-        body_bytes: body.clone(),
-        auth_info_bytes: auth_info.clone(),
-        chain_id: CHAIN_ID.to_string(),
-        account_number: alice().account_number,
-    };
-    TxRaw {
-        body_bytes: body,
-        auth_info_bytes: auth_info,
-        signatures: vec![alice().sign(&doc.encode_to_vec())],
-    }
-    .encode_to_vec()
+    signed_direct(&alice(), body, auth_info)
 }
 
 #[test]
 fn should_answer_every_signed_odd_send_as_the_sdk_would_without_panicking() {
-    let chain = RefCell::new(TestChain::new());
-    let (accepted, failed_in_msg, rejected) = (Cell::new(0), Cell::new(0), Cell::new(0));
     let changes = prop::collection::vec(field_change(), 1..4);
-    let result = runner(200).run(&changes, |changes| {
-        let mut chain = chain.borrow_mut();
-        let sequence = chain.sequence(&alice());
-        let tx = changed_send(sequence, &changes);
-        let before = chain.observable_state();
-        // Both calls fail the test on a panic or an error from the app;
-        // `deliver_tx` checks the invariants after the block and its commit.
-        let checked = chain.check_tx(&tx);
-        let delivered = chain.deliver_tx(&tx);
-        let after = chain.sequence(&alice());
-        // 13 (below the node's minimum gas price) is a mempool policy: the
-        // block does not apply it.
-        let mempool_only = checked.code == 13 && checked.codespace == "sdk";
-        if delivered.code == 0 {
-            prop_assert!(checked.code == 0 || mempool_only, "{}", checked.log);
-            prop_assert_eq!(after, sequence + 1);
-            accepted.set(accepted.get() + 1);
-        } else if delivered.log.starts_with("failed to execute message") {
-            // Past the ante checks a failing message keeps the fee paid
-            // and the sequence advanced, as in the Cosmos SDK.
-            prop_assert!(checked.code == 0 || mempool_only, "{}", checked.log);
-            prop_assert_eq!(after, sequence + 1, "{}", delivered.log);
-            prop_assert!(chain.balance(&alice().addr()) < before[0].1);
-            failed_in_msg.set(failed_in_msg.get() + 1);
-        } else {
-            // Rejected in decoding or the ante checks: nothing moved, and
-            // CheckTx rejected it the same way (unless it stopped earlier
-            // at the mempool's gas price).
-            if !mempool_only {
-                prop_assert_eq!(
-                    (checked.code, checked.codespace.as_str()),
-                    (delivered.code, delivered.codespace.as_str()),
-                    "{} / {}",
-                    checked.log,
-                    delivered.log
-                );
-            }
-            prop_assert_eq!(chain.observable_state(), before, "{}", delivered.log);
-            rejected.set(rejected.get() + 1);
-        }
-        Ok::<(), TestCaseError>(())
+    let counts = outcomes_of(200, changes, |changes, sequence| {
+        changed_send(sequence, &changes)
     });
-    result.unwrap();
-    let counts = (accepted.get(), failed_in_msg.get(), rejected.get());
     eprintln!("accepted, failed in a message, rejected: {counts:?}");
     // The changes reach every outcome.
-    assert!(counts.0 > 0 && counts.1 > 0 && counts.2 > 0, "{counts:?}");
+    assert!(counts.iter().all(|&n| n > 0), "{counts:?}");
 }
 
 /// alice's send with `change` applied to the encoded body (true) or auth
@@ -443,7 +373,7 @@ fn signed_with_changed_fields(sequence: u64, in_body: bool, change: &Mutation) -
     let (mut body, mut auth_info) = (unsigned.body_bytes(), unsigned.auth_info_bytes());
     let bytes = if in_body { &mut body } else { &mut auth_info };
     *bytes = change_fields(bytes, change)?;
-    Some(signed_by_alice(body, auth_info))
+    Some(signed_direct(&alice(), body, auth_info))
 }
 
 #[test]
@@ -464,7 +394,7 @@ fn should_reject_signed_body_or_auth_info_with_unknown_repeated_or_reordered_fie
         any::<usize>().prop_map(|at| (false, Mutation::DuplicateField { at })),
         any::<usize>().prop_map(|at| (false, Mutation::SwapFields { at })),
     ];
-    let result = runner(64).run(&change, |(in_body, change)| {
+    let result = deterministic_runner(64).run(&change, |(in_body, change)| {
         let mut chain = chain.borrow_mut();
         let tx = signed_with_changed_fields(0, in_body, &change).expect("fields");
         let checked = chain.check_tx(&tx);

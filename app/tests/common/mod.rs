@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod property;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -546,6 +548,22 @@ impl UnsignedTx {
 
 pub fn encode(raw: &TxRaw) -> Vec<u8> {
     raw.encode_to_vec()
+}
+
+/// A tx of `body` and `auth_info` bytes exactly as given (they may be
+/// malformed), signed by `key` (SIGN_MODE_DIRECT over [`CHAIN_ID`]).
+pub fn signed_direct(key: &TestKey, body: Vec<u8>, auth_info: Vec<u8>) -> Vec<u8> {
+    let doc = SignDoc {
+        body_bytes: body.clone(),
+        auth_info_bytes: auth_info.clone(),
+        chain_id: CHAIN_ID.to_string(),
+        account_number: key.account_number,
+    };
+    encode(&TxRaw {
+        body_bytes: body,
+        auth_info_bytes: auth_info,
+        signatures: vec![key.sign(&doc.encode_to_vec())],
+    })
 }
 
 /// A MsgSend signed by cosmrs alone (SIGN_MODE_DIRECT, over [`CHAIN_ID`]).
