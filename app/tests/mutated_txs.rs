@@ -22,13 +22,12 @@ mod common;
 
 use std::cell::{Cell, RefCell};
 
-use common::property::{deterministic_runner, outcomes_of};
+use common::property::{deterministic_runner, encode_fields, outcomes_of, Field};
 use common::*;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::TxRaw;
 use proptest::prelude::*;
-use prost::encoding::encode_varint;
 use prost::Message;
 
 /// One change to a byte string; positions are taken modulo its length.
@@ -139,15 +138,11 @@ fn change_fields(bytes: &[u8], m: &Mutation) -> Option<Vec<u8>> {
     let mut out = bytes.to_vec();
     match m {
         Mutation::ExtraField { at, field, value } => {
-            let mut encoded = Vec::new();
-            if value.is_empty() {
-                encode_varint(u64::from(*field) << 3, &mut encoded);
-                encoded.push(1);
+            let encoded = encode_fields(&[if value.is_empty() {
+                Field::Varint(*field, 1)
             } else {
-                encode_varint(u64::from(*field) << 3 | 2, &mut encoded);
-                encode_varint(value.len() as u64, &mut encoded);
-                encoded.extend_from_slice(value);
-            }
+                Field::Bytes(*field, value.clone())
+            }]);
             let i = at % (spans.len() + 1);
             let pos = spans.get(i).map_or(bytes.len(), |s| s.start);
             out.splice(pos..pos, encoded);
@@ -352,7 +347,19 @@ fn changed_send(sequence: u64, changes: &[FieldChange]) -> Vec<u8> {
         let bytes = if in_body { &mut body } else { &mut auth_info };
         *bytes = apply(bytes, &muts);
     }
-    signed_direct(&alice(), body, auth_info)
+    signed_by_alice(body, auth_info)
+}
+
+/// `body` and `auth_info` bytes as they are, signed by alice over them.
+fn signed_by_alice(body: Vec<u8>, auth_info: Vec<u8>) -> Vec<u8> {
+    let alice = alice();
+    encode(&sign_direct(
+        &alice,
+        CHAIN_ID,
+        alice.account_number,
+        body,
+        auth_info,
+    ))
 }
 
 #[test]
@@ -373,7 +380,7 @@ fn signed_with_changed_fields(sequence: u64, in_body: bool, change: &Mutation) -
     let (mut body, mut auth_info) = (unsigned.body_bytes(), unsigned.auth_info_bytes());
     let bytes = if in_body { &mut body } else { &mut auth_info };
     *bytes = change_fields(bytes, change)?;
-    Some(signed_direct(&alice(), body, auth_info))
+    Some(signed_by_alice(body, auth_info))
 }
 
 #[test]

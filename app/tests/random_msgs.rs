@@ -51,7 +51,7 @@ fn should_answer_random_signed_messages_of_every_type_as_the_sdk_would() {
     let counts = outcomes_of(400, tx, |(type_url, value), sequence| {
         let mut unsigned = UnsignedTx::send(&alice(), &bob().addr(), 1, sequence);
         unsigned.body.messages = vec![Any { type_url, value }];
-        signed_direct(&alice(), unsigned.body_bytes(), unsigned.auth_info_bytes())
+        encode(&unsigned.sign(&alice()))
     });
     eprintln!("accepted, failed in the message, refused: {counts:?}");
     // Random fields reach the handlers: some fail there, not all in decoding.

@@ -511,13 +511,12 @@ impl UnsignedTx {
 
     /// The SIGN_MODE_DIRECT sign bytes for a chain id and account number.
     pub fn sign_doc(&self, chain_id: &str, account_number: u64) -> Vec<u8> {
-        SignDoc {
-            body_bytes: self.body_bytes(),
-            auth_info_bytes: self.auth_info_bytes(),
-            chain_id: chain_id.to_string(),
+        direct_sign_doc(
+            self.body_bytes(),
+            self.auth_info_bytes(),
+            chain_id,
             account_number,
-        }
-        .encode_to_vec()
+        )
     }
 
     /// Signed by `key` over [`CHAIN_ID`] and its genesis account number.
@@ -526,11 +525,13 @@ impl UnsignedTx {
     }
 
     pub fn sign_with(&self, key: &TestKey, chain_id: &str, account_number: u64) -> TxRaw {
-        TxRaw {
-            body_bytes: self.body_bytes(),
-            auth_info_bytes: self.auth_info_bytes(),
-            signatures: vec![key.sign(&self.sign_doc(chain_id, account_number))],
-        }
+        sign_direct(
+            key,
+            chain_id,
+            account_number,
+            self.body_bytes(),
+            self.auth_info_bytes(),
+        )
     }
 
     /// Signed by several keys in order (one signature per signer info).
@@ -550,20 +551,37 @@ pub fn encode(raw: &TxRaw) -> Vec<u8> {
     raw.encode_to_vec()
 }
 
-/// A tx of `body` and `auth_info` bytes exactly as given (they may be
-/// malformed), signed by `key` (SIGN_MODE_DIRECT over [`CHAIN_ID`]).
-pub fn signed_direct(key: &TestKey, body: Vec<u8>, auth_info: Vec<u8>) -> Vec<u8> {
-    let doc = SignDoc {
-        body_bytes: body.clone(),
-        auth_info_bytes: auth_info.clone(),
-        chain_id: CHAIN_ID.to_string(),
-        account_number: key.account_number,
-    };
-    encode(&TxRaw {
+/// The SIGN_MODE_DIRECT sign bytes over `body` and `auth_info` bytes.
+pub fn direct_sign_doc(
+    body: Vec<u8>,
+    auth_info: Vec<u8>,
+    chain_id: &str,
+    account_number: u64,
+) -> Vec<u8> {
+    SignDoc {
         body_bytes: body,
         auth_info_bytes: auth_info,
-        signatures: vec![key.sign(&doc.encode_to_vec())],
-    })
+        chain_id: chain_id.to_string(),
+        account_number,
+    }
+    .encode_to_vec()
+}
+
+/// A tx of `body` and `auth_info` bytes exactly as given (they may be
+/// malformed, e.g. changed after encoding), signed by `key` over them.
+pub fn sign_direct(
+    key: &TestKey,
+    chain_id: &str,
+    account_number: u64,
+    body: Vec<u8>,
+    auth_info: Vec<u8>,
+) -> TxRaw {
+    let doc = direct_sign_doc(body.clone(), auth_info.clone(), chain_id, account_number);
+    TxRaw {
+        body_bytes: body,
+        auth_info_bytes: auth_info,
+        signatures: vec![key.sign(&doc)],
+    }
 }
 
 /// A MsgSend signed by cosmrs alone (SIGN_MODE_DIRECT, over [`CHAIN_ID`]).

@@ -2,14 +2,13 @@
 //! literals of the workspace's sources (query paths, Msg type URLs), a test
 //! runner with a fixed seed, and the SDK's contract for a tx's outcome.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use prost::encoding::encode_varint;
-
-use std::cell::{Cell, RefCell};
 
 use super::{alice, fee_collector, TestChain, TestKey, DENOM};
 
@@ -125,6 +124,8 @@ fn literals_in(dir: &Path, keep: &impl Fn(&str) -> bool, found: &mut BTreeSet<St
             literals_in(&path, keep, found);
         } else if path.extension().is_some_and(|e| e == "rs") {
             let text = std::fs::read_to_string(&path).expect("read source");
+            // Every other piece between quotes; an escaped or char-literal
+            // quote can shift it, which the callers' minimum counts catch.
             for literal in text.split('"').skip(1).step_by(2) {
                 if !literal.contains(char::is_whitespace) && keep(literal) {
                     found.insert(literal.to_string());
