@@ -541,6 +541,14 @@ mod tests {
             let tree_only = gpu.solve(&params, &seed).unwrap();
             assert!(!tree_only.keeps_rows());
             assert_eq!(tree_only.tree(), cpu.tree(), "{params:?}: GPU tree");
+            // the tree staged to the host in pieces of 3 nodes, of 2.5
+            // nodes (pieces that split a node), and whole levels
+            for stage in [96, 80, usize::MAX] {
+                gpu.set_stage_bytes(Some(stage));
+                let staged = gpu.solve(&params, &seed).unwrap();
+                assert_eq!(staged.tree(), cpu.tree(), "{params:?}: staged by {stage}");
+            }
+            gpu.set_stage_bytes(None);
             // every round of the first and last lanes' first, middle and
             // last rows, replayed on the GPU
             let mut wanted = Vec::new();

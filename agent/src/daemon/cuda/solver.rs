@@ -130,6 +130,9 @@ pub struct CudaSolver {
     use_tensor_cores: bool,
     pub(super) stream: Arc<CudaStream>,
     pub(super) k: Kernels,
+    /// Bytes of each pinned buffer the tree is staged through
+    /// ([`super::tree::STAGE_BYTES`]; smaller in tests, to split levels).
+    pub(super) stage_bytes: usize,
 }
 
 /// Device buffers of one batch of lanes.
@@ -174,6 +177,7 @@ impl CudaSolver {
             tensor_cores,
             use_tensor_cores: true,
             stream: ctx.default_stream(),
+            stage_bytes: super::tree::STAGE_BYTES,
             k: Kernels {
                 stream_keys: load("stream_keys")?,
                 chain_keys: load("chain_keys")?,
@@ -207,6 +211,13 @@ impl CudaSolver {
     /// with the plain one; the results are identical either way.
     pub fn set_tensor_cores(&mut self, on: bool) {
         self.use_tensor_cores = on;
+    }
+
+    /// Stages the tree's copy to the host through buffers of `bytes`
+    /// (`None`: the default) — in tests, pieces smaller than a level.
+    #[cfg(test)]
+    pub(crate) fn set_stage_bytes(&mut self, bytes: Option<usize>) {
+        self.stage_bytes = bytes.unwrap_or(super::tree::STAGE_BYTES);
     }
 
     /// Whether challenges of size `n` are multiplied on tensor cores.
