@@ -125,6 +125,10 @@ impl CudaSolver {
             copy_parallel(dst, staged, threads);
             std::mem::swap(&mut ready, &mut spare);
         }
+        // Nothing is in flight (a pageable copy returns when done, the staged
+        // ones were waited for); synchronized all the same, so nothing after
+        // depends on that reasoning.
+        self.sync()?;
         Ok(out)
     }
 
