@@ -79,6 +79,20 @@ pub struct ProviderConfig {
     pub address: String,
     /// The agent's key file (authorized with `MsgAuthorizeAgent`).
     pub key_file: PathBuf,
+    /// This host's name among the provider's hosts (each runs an agent and
+    /// reports its own GPUs); unset: the machine's hostname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+/// The longest host name the chain takes.
+pub const MAX_HOST_LEN: usize = 64;
+
+/// This machine's hostname (Linux), or "" when it cannot be read.
+fn system_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
 }
 
 /// `[hardware]`: where the GPU inventory is read.
@@ -301,6 +315,12 @@ impl AgentConfig {
         Duration::from_millis(self.chain.poll_interval_ms)
     }
 
+    /// The host the agent reports as: `[provider] host`, or the machine's
+    /// hostname.
+    pub fn host(&self) -> String {
+        self.provider.host.clone().unwrap_or_else(system_hostname)
+    }
+
     /// Checks every value that parsing alone cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let url = self.chain.rpc_url.trim();
@@ -335,6 +355,21 @@ impl AgentConfig {
             .map_err(|e| invalid("provider.address", format!("not a gpu1... address: {e}")))?;
         if self.provider.key_file.as_os_str().is_empty() {
             return Err(invalid("provider.key_file", "is empty"));
+        }
+        let host = self.host();
+        if host.len() > MAX_HOST_LEN
+            || !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        {
+            let from = match self.provider.host {
+                Some(_) => "",
+                None => " (unset: this machine's hostname; set it)",
+            };
+            return Err(invalid(
+                "provider.host",
+                format!("{host:?}{from} must be 0 to {MAX_HOST_LEN} of [A-Za-z0-9-_.:]"),
+            ));
         }
         match &self.hardware {
             HardwareConfig::NvidiaSmi {
@@ -409,6 +444,22 @@ mod tests {
             "[chain]\nchain_id = \"gpuchain-1\"\n[provider]\naddress = \"{}\"\nkey_file = \"agent.key\"\n",
             provider_address()
         )
+    }
+
+    #[test]
+    fn should_name_the_host_as_set_or_by_the_machines_hostname() {
+        let c = AgentConfig::from_toml_str(EXAMPLE).unwrap();
+        assert_eq!(c.host(), "rack1-node3");
+        // Unset: the hostname, as the kernel has it.
+        let c = AgentConfig::from_toml_str(&minimal()).unwrap();
+        assert_eq!(c.provider.host, None);
+        assert_eq!(c.host(), system_hostname());
+        // "" is a provider's single unnamed host; 64 characters are taken.
+        for host in [String::new(), "h".repeat(MAX_HOST_LEN), "a-Z_0.9:x".into()] {
+            let c =
+                AgentConfig::from_toml_str(&format!("{}host = \"{host}\"\n", minimal())).unwrap();
+            assert_eq!(c.host(), host);
+        }
     }
 
     #[test]
@@ -562,6 +613,11 @@ mod tests {
                 "provider.address",
             ),
             (m.replace("agent.key", ""), "provider.key_file"),
+            (format!("{m}host = \"rack 1\"\n"), "provider.host"),
+            (
+                format!("{m}host = \"{}\"\n", "h".repeat(65)),
+                "provider.host",
+            ),
             (
                 format!("{m}[report]\ninterval_secs = 5\n"),
                 "report.interval_secs",

@@ -3,6 +3,7 @@
 //! (attestation) through [`gpuchain_market::ProviderRegistry`]; attestation
 //! asks the market about leases through [`gpuchain_attestation::LeaseBook`].
 
+use gpuchain_market::HostedGpu;
 use gpuchain_store::{StateRead, StateWrite};
 use gpuchain_types::{Address, AppResult, BlockContext, Coins};
 
@@ -45,8 +46,16 @@ impl gpuchain_market::ProviderRegistry for AttestationRegistry {
         provider: &Address,
         sku: &str,
         now: i64,
-    ) -> AppResult<Vec<String>> {
-        gpuchain_attestation::leasable_gpus(state, provider, sku, now)
+    ) -> AppResult<Vec<HostedGpu>> {
+        Ok(
+            gpuchain_attestation::leasable_gpus(state, provider, sku, now)?
+                .into_iter()
+                .map(|g| HostedGpu {
+                    uuid: g.uuid,
+                    host: g.host,
+                })
+                .collect(),
+        )
     }
 
     fn on_lease_acked(

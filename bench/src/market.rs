@@ -31,7 +31,7 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Result};
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use gpuchain_market::keeper::find_offer;
-use gpuchain_market::{MarketComponent, ProviderInfo, ProviderRegistry};
+use gpuchain_market::{HostedGpu, MarketComponent, ProviderInfo, ProviderRegistry};
 use gpuchain_proto::market::{
     MsgAckLease, MsgCreateOffer, MsgCreateOrder, MsgCreateOrderResponse, Order, OrderState,
 };
@@ -81,8 +81,13 @@ impl ProviderRegistry for BenchRegistry {
         p: &Address,
         _: &str,
         _: i64,
-    ) -> AppResult<Vec<String>> {
-        Ok((0..self.gpus).map(|i| gpu_uuid(p, i)).collect())
+    ) -> AppResult<Vec<HostedGpu>> {
+        Ok((0..self.gpus)
+            .map(|i| HostedGpu {
+                uuid: gpu_uuid(p, i),
+                host: String::new(),
+            })
+            .collect())
     }
     fn on_lease_acked(
         &self,

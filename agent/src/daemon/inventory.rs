@@ -47,29 +47,41 @@ pub fn refresh_margin(report_ttl_secs: i64, interval_secs: u64) -> i64 {
     (report_ttl_secs / 2).min(two_intervals).max(1)
 }
 
+/// Whose GPUs a report carries: one of a provider's hosts (each runs an
+/// agent; the chain replaces a host's GPUs with its report, and leaves the
+/// other hosts' alone).
+#[derive(Clone, Copy, Debug)]
+pub struct Reporter<'a> {
+    pub provider: &'a str,
+    pub host: &'a str,
+}
+
+impl Reporter<'_> {
+    fn holds(&self, g: &Gpu) -> bool {
+        g.provider == self.provider && g.host == self.host
+    }
+}
+
 /// The chain-side reason a report is due, if any: a GPU of `current` is not
-/// on chain for `provider` (or differs), or its record expires within
+/// on chain for this host (or differs), or its record expires within
 /// `margin` seconds of `now` (block time).
 pub fn chain_reason(
     current: &[GpuReport],
     chain: &[Gpu],
-    provider: &str,
+    at: Reporter<'_>,
     now: i64,
     margin: i64,
 ) -> Option<ReportReason> {
-    // A GPU the chain holds for this provider but the host no longer has.
+    // A GPU the chain holds for this host but the host no longer has.
     if let Some(gone) = chain
         .iter()
-        .find(|g| g.provider == provider && !g.missing && !current.iter().any(|r| r.uuid == g.uuid))
+        .find(|g| at.holds(g) && !g.missing && !current.iter().any(|r| r.uuid == g.uuid))
     {
         return Some(ReportReason::NotOnChain(gone.uuid.clone()));
     }
     let mut earliest: Option<i64> = None;
     for r in current {
-        let Some(g) = chain
-            .iter()
-            .find(|g| g.uuid == r.uuid && g.provider == provider)
-        else {
+        let Some(g) = chain.iter().find(|g| g.uuid == r.uuid && at.holds(g)) else {
             return Some(ReportReason::NotOnChain(r.uuid.clone()));
         };
         if g.missing
@@ -108,7 +120,7 @@ impl InventoryTracker {
         &self,
         current: &[GpuReport],
         chain: &[Gpu],
-        provider: &str,
+        at: Reporter<'_>,
         block_time: i64,
         margin: i64,
         now: Instant,
@@ -117,7 +129,7 @@ impl InventoryTracker {
             // On start, report only what the chain lacks: a restart whose
             // hardware the chain already holds, fresh, costs no tx.
             None => {
-                return chain_reason(current, chain, provider, block_time, margin)
+                return chain_reason(current, chain, at, block_time, margin)
                     .map(|_| ReportReason::Start)
             }
             Some(last) if last.as_slice() != current => return Some(ReportReason::Changed),
@@ -126,7 +138,7 @@ impl InventoryTracker {
         if self.cooldown_until.is_some_and(|t| now < t) {
             return None;
         }
-        chain_reason(current, chain, provider, block_time, margin)
+        chain_reason(current, chain, at, block_time, margin)
     }
 
     /// Records an attempt: `accepted` by the chain or not; chain-side
@@ -140,6 +152,11 @@ impl InventoryTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const P: Reporter<'static> = Reporter {
+        provider: "p",
+        host: "",
+    };
 
     fn info(uuid: &str, mem: u64) -> GpuInfo {
         GpuInfo {
@@ -192,27 +209,27 @@ mod tests {
         let chain: Vec<Gpu> = a.iter().map(|r| on_chain(r, "p", 1_000)).collect();
         // On start: a report only when the chain lacks one (here: nothing
         // on chain), none when it already holds this hardware, fresh.
-        assert_eq!(t.due(&a, &[], "p", 0, 100, t0), Some(ReportReason::Start));
-        assert_eq!(t.due(&a, &chain, "p", 0, 100, t0), None);
+        assert_eq!(t.due(&a, &[], P, 0, 100, t0), Some(ReportReason::Start));
+        assert_eq!(t.due(&a, &chain, P, 0, 100, t0), None);
         // A GPU on chain the host no longer has is reported gone on start.
         let only_a = to_reports(&[info("GPU-a", 81559)]);
         assert_eq!(
-            t.due(&only_a, &chain, "p", 0, 100, t0),
+            t.due(&only_a, &chain, P, 0, 100, t0),
             Some(ReportReason::Start)
         );
         t.attempted(a.clone(), t0, Duration::from_secs(10));
-        assert_eq!(t.due(&a, &chain, "p", 0, 100, t0), None);
+        assert_eq!(t.due(&a, &chain, P, 0, 100, t0), None);
         // Same GPUs read in another order: no change.
         let reordered = to_reports(&[info("GPU-b", 81559), info("GPU-a", 81559)]);
-        assert_eq!(t.due(&reordered, &chain, "p", 0, 100, t0), None);
+        assert_eq!(t.due(&reordered, &chain, P, 0, 100, t0), None);
         let removed = to_reports(&[info("GPU-a", 81559)]);
         assert_eq!(
-            t.due(&removed, &chain, "p", 0, 100, t0),
+            t.due(&removed, &chain, P, 0, 100, t0),
             Some(ReportReason::Changed)
         );
         let changed = to_reports(&[info("GPU-a", 81559), info("GPU-b", 40960)]);
         assert_eq!(
-            t.due(&changed, &chain, "p", 0, 100, t0),
+            t.due(&changed, &chain, P, 0, 100, t0),
             Some(ReportReason::Changed)
         );
     }
@@ -225,16 +242,16 @@ mod tests {
         let chain = vec![on_chain(&a[0], "p", 1_000)];
         t.attempted(a.clone(), t0, Duration::from_secs(10));
         assert_eq!(
-            t.due(&a, &chain, "p", 899, 100, t0 + Duration::from_secs(11)),
+            t.due(&a, &chain, P, 899, 100, t0 + Duration::from_secs(11)),
             None
         );
         assert_eq!(
-            t.due(&a, &chain, "p", 900, 100, t0 + Duration::from_secs(11)),
+            t.due(&a, &chain, P, 900, 100, t0 + Duration::from_secs(11)),
             Some(ReportReason::Expiring(1_000))
         );
         // Within the cooldown nothing chain-side is acted on.
         assert_eq!(
-            t.due(&a, &chain, "p", 900, 100, t0 + Duration::from_secs(5)),
+            t.due(&a, &chain, P, 900, 100, t0 + Duration::from_secs(5)),
             None
         );
     }
@@ -243,25 +260,55 @@ mod tests {
     fn should_report_when_chain_lacks_or_differs_from_the_host() {
         let a = to_reports(&[info("GPU-a", 81559)]);
         assert_eq!(
-            chain_reason(&a, &[], "p", 0, 10),
+            chain_reason(&a, &[], P, 0, 10),
             Some(ReportReason::NotOnChain("GPU-a".into()))
         );
         let other_provider = vec![on_chain(&a[0], "q", 1_000)];
         assert_eq!(
-            chain_reason(&a, &other_provider, "p", 0, 10),
+            chain_reason(&a, &other_provider, P, 0, 10),
             Some(ReportReason::NotOnChain("GPU-a".into()))
         );
         let mut missing = on_chain(&a[0], "p", 1_000);
         missing.missing = true;
-        assert!(chain_reason(&a, &[missing], "p", 0, 10).is_some());
+        assert!(chain_reason(&a, &[missing], P, 0, 10).is_some());
         let mut stale = on_chain(&a[0], "p", 1_000);
         stale.driver_version = "535".into();
-        assert!(chain_reason(&a, &[stale], "p", 0, 10).is_some());
+        assert!(chain_reason(&a, &[stale], P, 0, 10).is_some());
         assert_eq!(
-            chain_reason(&a, &[on_chain(&a[0], "p", 1_000)], "p", 0, 10),
+            chain_reason(&a, &[on_chain(&a[0], "p", 1_000)], P, 0, 10),
             None
         );
-        assert_eq!(chain_reason(&[], &[], "p", 0, 10), None);
+        assert_eq!(chain_reason(&[], &[], P, 0, 10), None);
+    }
+
+    #[test]
+    fn should_leave_other_hosts_gpus_out_of_this_hosts_report() {
+        let a = to_reports(&[info("GPU-a", 81559)]);
+        let here = Reporter {
+            provider: "p",
+            host: "h1",
+        };
+        let mut mine = on_chain(&a[0], "p", 1_000);
+        mine.host = "h1".into();
+        let mut theirs = on_chain(&to_reports(&[info("GPU-z", 81559)])[0], "p", 1_000);
+        theirs.host = "h2".into();
+        // Another host's GPU on chain is not "gone" from this one.
+        assert_eq!(
+            chain_reason(&a, &[mine.clone(), theirs.clone()], here, 0, 10),
+            None
+        );
+        // This host's GPU recorded under another host: reported (it moves).
+        let mut moved = mine.clone();
+        moved.host = "h2".into();
+        assert_eq!(
+            chain_reason(&a, &[moved, theirs], here, 0, 10),
+            Some(ReportReason::NotOnChain("GPU-a".into()))
+        );
+        // A GPU this host no longer has is.
+        assert_eq!(
+            chain_reason(&[], &[mine], here, 0, 10),
+            Some(ReportReason::NotOnChain("GPU-a".into()))
+        );
     }
 
     #[test]

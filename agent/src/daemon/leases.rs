@@ -16,7 +16,7 @@
 //! needs no storage to hand the same token to the `on_lease_start` hook
 //! (`LEASE_ACCESS_TOKEN`), which provisions the workload to accept it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gpuchain_keyring::SecretKey;
 use gpuchain_proto::attestation::Gpu;
@@ -44,13 +44,24 @@ pub fn select_free_gpus(
     busy: &BTreeSet<String>,
     now: i64,
 ) -> Option<Vec<String>> {
+    free_gpus_where(lease, chain_gpus, busy, now, |g| local.contains(&g.uuid))
+}
+
+/// [`select_free_gpus`] among the GPUs `on` accepts.
+fn free_gpus_where(
+    lease: &Lease,
+    chain_gpus: &[Gpu],
+    busy: &BTreeSet<String>,
+    now: i64,
+    on: impl Fn(&Gpu) -> bool,
+) -> Option<Vec<String>> {
     let mut free: Vec<&Gpu> = chain_gpus
         .iter()
         .filter(|g| {
             g.provider == lease.provider
                 && g.sku == lease.sku
                 && gpu_leasable(g, now)
-                && local.contains(&g.uuid)
+                && on(g)
                 && !busy.contains(&g.uuid)
         })
         .collect();
@@ -67,6 +78,48 @@ pub fn select_free_gpus(
             .map(|g| g.uuid.clone())
             .collect(),
     )
+}
+
+/// Which of the provider's hosts acknowledges each of the `pending` leases,
+/// so that the agents of several hosts do not all send an acknowledgement
+/// for one lease (all but one would fail, fees paid): leases in id order,
+/// each to the first host by name with enough free GPUs of its SKU in the
+/// chain's view (`chain_gpus`, `busy`), whose chosen GPUs are then taken.
+/// Every agent of the provider computes the same from the same chain state.
+/// A lease no host can serve is left out.
+pub fn assign_hosts(
+    pending: &[Lease],
+    chain_gpus: &[Gpu],
+    busy: &BTreeSet<String>,
+    now: i64,
+) -> BTreeMap<u64, String> {
+    let hosts: BTreeSet<&str> = chain_gpus.iter().map(|g| g.host.as_str()).collect();
+    let mut taken = busy.clone();
+    let mut by_id: Vec<&Lease> = pending.iter().collect();
+    by_id.sort_by_key(|l| l.id);
+    let mut out = BTreeMap::new();
+    for l in by_id {
+        for host in &hosts {
+            if let Some(chosen) = free_gpus_where(l, chain_gpus, &taken, now, |g| g.host == *host) {
+                taken.extend(chosen);
+                out.insert(l.id, (*host).to_string());
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Whether this host (`host`) acknowledges `lease` at `now`: it is assigned
+/// here ([`assign_hosts`]), or it has waited half its acknowledgement window
+/// for the host it was assigned to (whose agent may be down), after which
+/// any host that can serve it does.
+pub fn ack_here(lease: &Lease, assigned: &BTreeMap<u64, String>, host: &str, now: i64) -> bool {
+    if assigned.get(&lease.id).is_some_and(|h| h == host) {
+        return true;
+    }
+    let window = lease.ack_deadline.saturating_sub(lease.created_at);
+    now >= lease.created_at.saturating_add(window / 2)
 }
 
 /// The GPUs serving active leases (`leases` all active).
@@ -225,6 +278,73 @@ mod tests {
             select_free_gpus(&lease(2), &gpus, &local, &set(&["GPU-a"]), 10),
             Some(vec!["GPU-b".to_string(), "GPU-c".to_string()])
         );
+    }
+
+    fn on(host: &str, uuid: &str) -> Gpu {
+        Gpu {
+            host: host.into(),
+            ..gpu(uuid, "h100")
+        }
+    }
+
+    fn pending(id: u64, count: u32) -> Lease {
+        Lease {
+            id,
+            created_at: 100,
+            ack_deadline: 200,
+            ..lease(count)
+        }
+    }
+
+    #[test]
+    fn should_assign_each_pending_lease_to_the_first_host_that_can_serve_it() {
+        // "a": 2 GPUs (one busy), "b": 3, "c": 1.
+        let gpus = vec![
+            on("b", "GPU-b1"),
+            on("a", "GPU-a1"),
+            on("a", "GPU-a2"),
+            on("b", "GPU-b2"),
+            on("c", "GPU-c1"),
+            on("b", "GPU-b3"),
+        ];
+        let busy = set(&["GPU-a2"]);
+        // In id order: 1 GPU -> "a" (its one free), 2 -> "b", 2 -> none
+        // left with two ("b" has one), 1 -> "b", 1 -> "c".
+        let leases = vec![
+            pending(5, 1),
+            pending(1, 1),
+            pending(2, 2),
+            pending(3, 2),
+            pending(4, 1),
+        ];
+        let got = assign_hosts(&leases, &gpus, &busy, 10);
+        let want: BTreeMap<u64, String> = [(1, "a"), (2, "b"), (4, "b"), (5, "c")]
+            .into_iter()
+            .map(|(id, h)| (id, h.to_string()))
+            .collect();
+        assert_eq!(got, want);
+        // Every agent of the provider computes the same, whatever the order
+        // the chain listed GPUs and leases in.
+        let mut reversed = gpus.clone();
+        reversed.reverse();
+        let mut leases_rev = leases.clone();
+        leases_rev.reverse();
+        assert_eq!(assign_hosts(&leases_rev, &reversed, &busy, 10), want);
+    }
+
+    #[test]
+    fn should_ack_here_when_assigned_here_or_after_half_the_window() {
+        let assigned: BTreeMap<u64, String> = [(1, "a".to_string())].into_iter().collect();
+        let l = pending(1, 1);
+        assert!(ack_here(&l, &assigned, "a", 100));
+        // Another host waits for "a" half the window (100 s), then helps.
+        assert!(!ack_here(&l, &assigned, "b", 149));
+        assert!(ack_here(&l, &assigned, "b", 150));
+        // A lease no host was assigned (the chain's view lags the hosts'):
+        // any host that can serve it, after half the window.
+        let none = pending(2, 1);
+        assert!(!ack_here(&none, &assigned, "a", 120));
+        assert!(ack_here(&none, &assigned, "a", 150));
     }
 
     #[test]

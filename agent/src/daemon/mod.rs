@@ -51,7 +51,7 @@ use crate::hardware::{GpuInfo, HardwareSource};
 use chain::{BlockInfo, Chain, RpcChain};
 use challenges::{ChallengeMode, Solver, SolverKind, Step};
 use hooks::{HookKind, HookRunner, ProcessHooks};
-use inventory::{refresh_margin, to_reports, InventoryTracker};
+use inventory::{refresh_margin, to_reports, InventoryTracker, Reporter};
 use metrics::{Counter, Gauge, Metrics};
 
 pub use challenges::ChallengeMode as Mode;
@@ -70,6 +70,8 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 pub struct Options {
     /// The provider (owner) address the agent works for.
     pub provider: String,
+    /// This host's name among the provider's hosts.
+    pub host: String,
     /// How often the hardware is re-read.
     pub report_interval: Duration,
     /// How often the chain is polled.
@@ -86,6 +88,7 @@ impl Options {
     pub fn from_config(c: &AgentConfig) -> Self {
         Self {
             provider: c.provider.address.clone(),
+            host: c.host(),
             report_interval: c.report_interval(),
             poll_interval: c.poll_interval(),
             challenge_mode: c.challenge.mode,
@@ -297,9 +300,13 @@ impl<C: Chain> Daemon<C> {
         let reports = to_reports(local);
         let ttl = self.chain.attestation_params()?.report_ttl_secs;
         let margin = refresh_margin(ttl, self.opts.report_interval.as_secs());
+        let at = Reporter {
+            provider: &provider,
+            host: &self.opts.host,
+        };
         let Some(reason) = self
             .tracker
-            .due(&reports, &gpus, &provider, block.time, margin, now)
+            .due(&reports, &gpus, at, block.time, margin, now)
         else {
             return Ok(gpus);
         };
@@ -315,6 +322,7 @@ impl<C: Chain> Daemon<C> {
             gpus: reports.clone(),
             block_height: block.height,
             block_hash: block.hash.clone(),
+            host: self.opts.host.clone(),
         };
         // An RPC failure records nothing: the next poll tries again. A
         // rejected report is retried after a report interval (or at once when
@@ -477,10 +485,17 @@ impl<C: Chain> Daemon<C> {
             return Ok(());
         }
         pending.sort_by_key(|l| l.id);
+        pending.retain(|l| l.ack_deadline == 0 || l.ack_deadline > block.time);
         let mut busy = leases::busy_gpus(active);
+        let assigned = leases::assign_hosts(&pending, gpus, &busy, block.time);
         let mut endpoint: Option<String> = None;
         for l in &pending {
-            if l.ack_deadline != 0 && l.ack_deadline <= block.time {
+            if !leases::ack_here(l, &assigned, &self.opts.host, block.time) {
+                tracing::debug!(
+                    lease_id = l.id,
+                    host = assigned.get(&l.id),
+                    "lease left to another host"
+                );
                 continue;
             }
             let Some(chosen) = leases::select_free_gpus(l, gpus, local, &busy, block.time) else {

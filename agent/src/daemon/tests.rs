@@ -136,7 +136,9 @@ impl Chain for FakeChain {
         match any.type_url.as_str() {
             MSG_SUBMIT_INVENTORY => {
                 let m = MsgSubmitInventory::decode(any.value.as_slice()).unwrap();
-                s.gpus.retain(|g| m.gpus.iter().any(|r| r.uuid == g.uuid));
+                // As the chain: the report replaces its host's GPUs only.
+                s.gpus
+                    .retain(|g| g.host != m.host || m.gpus.iter().any(|r| r.uuid == g.uuid));
                 for r in &m.gpus {
                     let sku = if r.name.contains("H100") { "h100" } else { "" };
                     let g = Gpu {
@@ -148,6 +150,7 @@ impl Chain for FakeChain {
                         pci_bus_id: r.pci_bus_id.clone(),
                         mig_mode: r.mig_mode,
                         sku: sku.into(),
+                        host: m.host.clone(),
                         report_expires_at: time + ttl,
                         ..Gpu::default()
                     };
@@ -283,6 +286,7 @@ impl Harness {
     fn daemon(&self) -> Daemon<FakeChain> {
         let opts = Options {
             provider: PROVIDER.into(),
+            host: String::new(),
             report_interval: Duration::from_secs(60),
             poll_interval: Duration::from_millis(10),
             challenge_mode: self.mode,

@@ -260,7 +260,7 @@ fn should_slash_compensate_close_and_jail_when_commit_deadline_missed() {
     let info = crate::provider_info(&t.state, &addr(1)).unwrap().unwrap();
     assert_eq!((info.active, info.attestation_level), (false, 0));
     assert!(
-        crate::leasable_gpus(&t.state, &addr(1), "test-cpu", t.ctx.time_secs)
+        leasable_uuids(&t.state, &addr(1), "test-cpu", t.ctx.time_secs)
             .unwrap()
             .is_empty()
     );

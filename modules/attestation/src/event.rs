@@ -83,6 +83,7 @@ pub fn agent_revoked(p: &Address, agent: &Address) -> Event {
 pub fn inventory_submitted(
     p: &Address,
     agent: &Address,
+    host: &str,
     gpus: usize,
     leasable: usize,
     removed: usize,
@@ -91,6 +92,7 @@ pub fn inventory_submitted(
     Event::new(INVENTORY_SUBMITTED)
         .attr("provider", p.to_string())
         .attr("agent", agent.to_string())
+        .attr("host", host)
         .attr("gpus", gpus.to_string())
         .attr("leasable", leasable.to_string())
         .attr("removed", removed.to_string())

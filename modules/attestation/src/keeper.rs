@@ -158,11 +158,10 @@ pub fn leasable_gpus(
     provider: &Address,
     sku: &str,
     now: i64,
-) -> AppResult<Vec<String>> {
+) -> AppResult<Vec<Gpu>> {
     Ok(state_ext::gpus_of(state, provider)?
         .into_iter()
         .filter(|g| g.sku == sku && gpu_leasable(g, now))
-        .map(|g| g.uuid)
         .collect())
 }
 

@@ -264,9 +264,21 @@ impl Setup {
         agent: u8,
         gpus: &[GpuReport],
     ) -> AppResult<MsgResponse> {
+        self.inventory_on(provider, agent, "", gpus)
+    }
+
+    /// A report of `host`'s GPUs.
+    pub fn inventory_on(
+        &mut self,
+        provider: u8,
+        agent: u8,
+        host: &str,
+        gpus: &[GpuReport],
+    ) -> AppResult<MsgResponse> {
         let h = self.ctx.height - 1;
-        let bytes = inventory_msg(provider, agent, gpus, h, &hash_of(h));
-        self.deliver(crate::msg::submit_inventory::TYPE_URL, &bytes)
+        let mut msg = inventory_of(provider, agent, gpus, h, &hash_of(h));
+        msg.host = host.into();
+        self.deliver(crate::msg::submit_inventory::TYPE_URL, &msg.encode_to_vec())
     }
 
     pub fn balance(&self, a: &Address) -> u128 {
@@ -397,6 +409,19 @@ pub fn cpu_gpu(uuid: &str) -> GpuReport {
     }
 }
 
+/// The uuids of `crate::leasable_gpus`.
+pub fn leasable_uuids(
+    state: &dyn StateRead,
+    provider: &Address,
+    sku: &str,
+    now: i64,
+) -> AppResult<Vec<String>> {
+    Ok(crate::leasable_gpus(state, provider, sku, now)?
+        .into_iter()
+        .map(|g| g.uuid)
+        .collect())
+}
+
 pub fn inventory_msg(
     provider: u8,
     agent: u8,
@@ -404,14 +429,24 @@ pub fn inventory_msg(
     height: u64,
     hash: &[u8],
 ) -> Vec<u8> {
+    inventory_of(provider, agent, gpus, height, hash).encode_to_vec()
+}
+
+fn inventory_of(
+    provider: u8,
+    agent: u8,
+    gpus: &[GpuReport],
+    height: u64,
+    hash: &[u8],
+) -> MsgSubmitInventory {
     MsgSubmitInventory {
         provider: addr(provider).to_string(),
         agent: addr(agent).to_string(),
         gpus: gpus.to_vec(),
         block_height: height,
         block_hash: hash.to_vec(),
+        host: String::new(),
     }
-    .encode_to_vec()
 }
 
 pub fn commit_msg(signer: u8, id: u64, root: &[u8]) -> Vec<u8> {

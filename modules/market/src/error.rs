@@ -37,10 +37,11 @@ pub enum MarketError {
     InvalidSku,
     DenomMismatch,
     InvalidTtl,
+    GpusOnSeveralHosts,
 }
 
 impl MarketError {
-    pub const ALL: [MarketError; 28] = [
+    pub const ALL: [MarketError; 29] = [
         MarketError::UnknownSku,
         MarketError::DenomNotAllowed,
         MarketError::OfferNotFound,
@@ -69,6 +70,7 @@ impl MarketError {
         MarketError::InvalidSku,
         MarketError::DenomMismatch,
         MarketError::InvalidTtl,
+        MarketError::GpusOnSeveralHosts,
     ];
 
     pub fn codespace(self) -> &'static str {
@@ -106,6 +108,7 @@ impl MarketError {
             MarketError::InvalidSku => 27,
             MarketError::DenomMismatch => 28,
             MarketError::InvalidTtl => 29,
+            MarketError::GpusOnSeveralHosts => 30,
         }
     }
 
@@ -139,6 +142,7 @@ impl MarketError {
             MarketError::InvalidSku => "invalid sku",
             MarketError::DenomMismatch => "denoms differ",
             MarketError::InvalidTtl => "invalid ttl",
+            MarketError::GpusOnSeveralHosts => "gpus of one lease on different hosts",
         }
     }
 
@@ -169,7 +173,7 @@ mod tests {
     #[test]
     fn should_keep_market_codes_stable() {
         let codes: Vec<u32> = MarketError::ALL.iter().map(|e| e.code()).collect();
-        assert_eq!(codes, (2..=29).collect::<Vec<u32>>());
+        assert_eq!(codes, (2..=30).collect::<Vec<u32>>());
         let table = [
             (MarketError::UnknownSku, 2),
             (MarketError::OfferNotFound, 4),

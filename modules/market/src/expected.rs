@@ -17,6 +17,14 @@ pub struct ProviderInfo {
     pub region: String,
 }
 
+/// A GPU that may be leased, and the provider's host that serves it (a
+/// lease's GPUs must all be on one host: one machine runs the workload).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostedGpu {
+    pub uuid: String,
+    pub host: String,
+}
+
 pub trait ProviderRegistry: Send + Sync {
     /// The provider's standing; `None` when it is not registered.
     fn provider(
@@ -38,15 +46,16 @@ pub trait ProviderRegistry: Send + Sync {
     fn sku_exists(&self, state: &dyn StateRead, sku: &str) -> AppResult<bool>;
 
     /// The provider's GPUs of `sku` that may be leased at block time `now`
-    /// (fresh report, attested, not in MIG mode, not failed), in uuid order.
-    /// Whether a GPU already serves a lease is the market's own knowledge.
+    /// (fresh report, attested, not in MIG mode, not failed), in uuid order,
+    /// with their hosts. Whether a GPU already serves a lease is the
+    /// market's own knowledge.
     fn leasable_gpus(
         &self,
         state: &dyn StateRead,
         provider: &Address,
         sku: &str,
         now: i64,
-    ) -> AppResult<Vec<String>>;
+    ) -> AppResult<Vec<HostedGpu>>;
 
     /// A lease was acknowledged with these GPUs: the registry issues its
     /// acknowledgement challenge on them.

@@ -2,6 +2,8 @@
 //! attestation module: matching, lease creation and closing, and the
 //! indexes each transition keeps in step.
 
+use std::collections::BTreeMap;
+
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
 use gpuchain_auth::error::corrupt;
 use gpuchain_escrow::Settlement;
@@ -115,11 +117,13 @@ fn eligible(
         Some(info) if info.active && info.attestation_level >= order.min_attestation_level => {}
         _ => return Ok(false),
     }
-    let mut free = 0u32;
-    for uuid in registry.leasable_gpus(state, &provider, &order.sku, now)? {
-        if se::gpu_lease(state, &uuid)?.is_none() {
-            free = free.saturating_add(1);
-            if free >= order.gpu_count {
+    // A lease's GPUs are one host's: some host must have enough free.
+    let mut free: BTreeMap<String, u32> = BTreeMap::new();
+    for g in registry.leasable_gpus(state, &provider, &order.sku, now)? {
+        if se::gpu_lease(state, &g.uuid)?.is_none() {
+            let n = free.entry(g.host).or_default();
+            *n = n.saturating_add(1);
+            if *n >= order.gpu_count {
                 return Ok(true);
             }
         }

@@ -45,7 +45,7 @@ use gpuchain_store::{Component, MsgResponse, StateRead, StateWrite};
 use gpuchain_types::{Address, AppResult, BlockContext};
 
 pub use error::MarketError;
-pub use expected::{ProviderInfo, ProviderRegistry};
+pub use expected::{HostedGpu, ProviderInfo, ProviderRegistry};
 pub use gpuchain_escrow::Settlement;
 pub use invariants::check_invariants;
 pub use keeper::{close_lease_faulted, get_lease, lease_of_gpu, open_lease_count};

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use gpuchain_store::{Delta, EmptyState, StateRead, StateWrite};
 use gpuchain_types::{Address, AppResult, BlockContext, Coin, Coins};
 
-use crate::expected::{ProviderInfo, ProviderRegistry};
+use crate::expected::{HostedGpu, ProviderInfo, ProviderRegistry};
 
 pub fn addr(n: u8) -> Address {
     Address([n; 20])
@@ -15,7 +15,8 @@ pub fn addr(n: u8) -> Address {
 #[derive(Clone, Debug, Default)]
 pub struct TestProvider {
     pub info: Option<ProviderInfo>,
-    pub gpus: BTreeMap<String, Vec<String>>,
+    /// Per SKU, its leasable GPUs in uuid order.
+    pub gpus: BTreeMap<String, Vec<HostedGpu>>,
     pub agents: BTreeSet<Address>,
     /// Bond held (in ugpc) in the `attestation` module account.
     pub bond: u128,
@@ -58,8 +59,23 @@ impl TestRegistry {
             region: region.to_string(),
         });
         e.bond = bond;
-        let list = (0..n).map(|i| gpu(&p, sku, i)).collect();
+        let list = (0..n)
+            .map(|i| HostedGpu {
+                uuid: gpu(&p, sku, i),
+                host: String::new(),
+            })
+            .collect();
         e.gpus.insert(sku.to_string(), list);
+    }
+
+    /// Moves GPUs `range` of `sku` of provider `p` to `host`.
+    pub fn set_host(&self, p: &Address, sku: &str, range: std::ops::Range<usize>, host: &str) {
+        let mut ps = self.providers.lock().unwrap();
+        if let Some(list) = ps.get_mut(p).and_then(|e| e.gpus.get_mut(sku)) {
+            for g in list.iter_mut().skip(range.start).take(range.len()) {
+                g.host = host.to_string();
+            }
+        }
     }
 
     pub fn set_active(&self, p: &Address, active: bool) {
@@ -117,7 +133,7 @@ impl ProviderRegistry for TestRegistry {
         p: &Address,
         sku: &str,
         _: i64,
-    ) -> AppResult<Vec<String>> {
+    ) -> AppResult<Vec<HostedGpu>> {
         Ok(self
             .providers
             .lock()

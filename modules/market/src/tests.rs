@@ -1245,4 +1245,5 @@ fn should_emit_offer_and_order_events_with_fixed_attributes() {
 }
 
 mod bench;
+mod hosts;
 mod prop;

@@ -3,6 +3,8 @@
 //! a temporary home.
 #![allow(dead_code)]
 
+pub mod agent;
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::net::TcpListener;

@@ -9,10 +9,14 @@
 //!   no SKU: reported, never leasable (a host may carry a display GPU).
 //! - A GPU in MIG mode is recorded, not leasable.
 //! - A uuid another provider holds is rejected (14).
-//! - The report replaces the provider's inventory: a GPU it leaves out is
-//!   removed, unless it serves an open lease or has a challenge pending; then
-//!   it is kept, flagged `missing` (not leasable; its challenge still runs),
-//!   and removed by the first later report that leaves it out once free.
+//! - A provider may run an agent on each of its hosts: a report names its
+//!   `host` ("" for a provider with one unnamed host) and replaces that
+//!   host's inventory only. A GPU it leaves out is removed, unless it serves
+//!   an open lease or has a challenge pending; then it is kept, flagged
+//!   `missing` (not leasable; its challenge still runs), and removed by the
+//!   first later report of its host that leaves it out once free. A uuid the
+//!   provider holds under another host moves to the reporting one (the GPU
+//!   or the host's name changed).
 //! - Reports are fresh for `report_ttl_secs`.
 //! - Reporting again never clears a failure: a GPU that failed a challenge
 //!   stays unleasable until it passes one (its random challenges go on, the
@@ -49,18 +53,33 @@ pub struct SubmitInventory {
     pub gpus: Vec<GpuReport>,
     pub block_height: u64,
     pub block_hash: Vec<u8>,
+    pub host: String,
+}
+
+/// The longest host name a report may carry.
+pub const MAX_HOST_LEN: usize = 64;
+
+/// Whether `s` is made of `[A-Za-z0-9-_.:]` only.
+fn id_chars(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 /// A uuid: 1..=96 bytes of `[A-Za-z0-9-_.:]`.
 fn check_uuid(uuid: &str) -> AppResult<()> {
-    if uuid.is_empty()
-        || uuid.len() > 96
-        || !uuid
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
-    {
+    if uuid.is_empty() || uuid.len() > 96 || !id_chars(uuid) {
         return Err(AttestationError::InvalidField
             .wrap(format!("gpu uuid {uuid:?} must be 1-96 of [A-Za-z0-9-_.:]")));
+    }
+    Ok(())
+}
+
+/// A host name: 0..=64 bytes of `[A-Za-z0-9-_.:]` (a hostname fits).
+fn check_host(host: &str) -> AppResult<()> {
+    if host.len() > MAX_HOST_LEN || !id_chars(host) {
+        return Err(AttestationError::InvalidField.wrap(format!(
+            "host {host:?} must be 0-{MAX_HOST_LEN} of [A-Za-z0-9-_.:]"
+        )));
     }
     Ok(())
 }
@@ -86,13 +105,14 @@ pub fn map_sku(params: &Params, name: &str, memory_mib: u64) -> AppResult<Option
 }
 
 impl SubmitInventory {
-    /// Decodes (2), addresses (7), at most [`HARD_MAX_GPUS`] (17), each
-    /// uuid/name/driver/pci well formed (18), uuids unique (15), a block hash
-    /// of 1..=64 bytes (18).
+    /// Decodes (2), addresses (7), at most [`HARD_MAX_GPUS`] (17), the host
+    /// and each uuid/name/driver/pci well formed (18), uuids unique (15), a
+    /// block hash of 1..=64 bytes (18).
     pub fn check_stateless(value: &[u8]) -> AppResult<Self> {
         let msg: MsgSubmitInventory = decode(TYPE_URL, value)?;
         let provider = parse_address("provider", &msg.provider)?;
         let agent = parse_address("agent", &msg.agent)?;
+        check_host(&msg.host)?;
         if msg.gpus.len() > HARD_MAX_GPUS {
             return Err(AttestationError::TooManyGpus
                 .wrap(format!("{} gpus, at most {HARD_MAX_GPUS}", msg.gpus.len())));
@@ -116,6 +136,7 @@ impl SubmitInventory {
             gpus: msg.gpus,
             block_height: msg.block_height,
             block_hash: msg.block_hash,
+            host: msg.host,
         })
     }
 
@@ -175,6 +196,7 @@ impl SubmitInventory {
             g.driver_version = r.driver_version.clone();
             g.pci_bus_id = r.pci_bus_id.clone();
             g.mig_mode = r.mig_mode;
+            g.host = self.host.clone();
             g.sku = sku.clone();
             g.missing = false;
             g.reported_at = now;
@@ -187,7 +209,8 @@ impl SubmitInventory {
         let reported: BTreeSet<&str> = self.gpus.iter().map(|g| g.uuid.as_str()).collect();
         let mut removed = 0usize;
         for mut g in state_ext::gpus_of(state, &self.provider)? {
-            if reported.contains(g.uuid.as_str()) {
+            // Other hosts' GPUs are theirs to report.
+            if g.host != self.host || reported.contains(g.uuid.as_str()) {
                 continue;
             }
             if g.pending_challenge_id != 0 || leases.lease_of_gpu(state, &g.uuid)?.is_some() {
@@ -214,6 +237,7 @@ impl SubmitInventory {
         state.emit(event::inventory_submitted(
             &self.provider,
             &self.agent,
+            &self.host,
             self.gpus.len(),
             leasable,
             removed,
@@ -255,6 +279,9 @@ impl SubmitInventory {
         }
     }
 }
+
+#[cfg(test)]
+mod hosts_tests;
 
 #[cfg(test)]
 mod tests {
@@ -305,11 +332,11 @@ mod tests {
         );
         let now = t.ctx.time_secs;
         assert_eq!(
-            crate::leasable_gpus(&t.state, &addr(1), "nvidia-h100-sxm-80gb", now).unwrap(),
+            leasable_uuids(&t.state, &addr(1), "nvidia-h100-sxm-80gb", now).unwrap(),
             vec!["GPU-h"]
         );
         assert_eq!(
-            crate::leasable_gpus(&t.state, &addr(1), "test-cpu", now).unwrap(),
+            leasable_uuids(&t.state, &addr(1), "test-cpu", now).unwrap(),
             vec!["GPU-c"]
         );
         let g = state_ext::gpu(&t.state, "GPU-m").unwrap().unwrap();
@@ -320,13 +347,11 @@ mod tests {
         assert_eq!(ev.get("gpus"), Some("4"));
         assert_eq!(ev.get("leasable"), Some("2"));
         // Expired after the ttl.
-        assert!(
-            crate::leasable_gpus(&t.state, &addr(1), "test-cpu", now + TTL)
-                .unwrap()
-                .is_empty()
-        );
+        assert!(leasable_uuids(&t.state, &addr(1), "test-cpu", now + TTL)
+            .unwrap()
+            .is_empty());
         assert_eq!(
-            crate::leasable_gpus(&t.state, &addr(1), "test-cpu", now + TTL - 1).unwrap(),
+            leasable_uuids(&t.state, &addr(1), "test-cpu", now + TTL - 1).unwrap(),
             vec!["GPU-c"]
         );
     }
@@ -473,7 +498,7 @@ mod tests {
             Some("2")
         );
         assert!(
-            crate::leasable_gpus(&t.state, &addr(1), "test-cpu", t.ctx.time_secs)
+            leasable_uuids(&t.state, &addr(1), "test-cpu", t.ctx.time_secs)
                 .unwrap()
                 .is_empty()
         );

@@ -1,7 +1,7 @@
 //! `MsgAckLease`: the provider (or its agent) names the GPUs serving a
 //! pending lease and hands the tenant its encrypted access; billing starts.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gpuchain_proto::market::{LeaseState, MsgAckLease, MsgAckLeaseResponse};
 use gpuchain_store::{MsgResponse, StateWrite};
@@ -106,18 +106,28 @@ impl AckLease {
                 lease.gpu_count
             )));
         }
-        let leasable: BTreeSet<String> = registry
+        let leasable: BTreeMap<String, String> = registry
             .leasable_gpus(state, &provider, &lease.sku, now)?
             .into_iter()
+            .map(|g| (g.uuid, g.host))
             .collect();
+        let mut host: Option<&String> = None;
         for uuid in &self.gpu_uuids {
-            if !leasable.contains(uuid) {
+            let Some(on) = leasable.get(uuid) else {
                 return Err(MarketError::ForeignGpu.wrap(uuid));
+            };
+            match host {
+                Some(h) if h != on => {
+                    return Err(MarketError::GpusOnSeveralHosts
+                        .wrap(format!("{uuid} is on host {on:?}, the others on {h:?}")));
+                }
+                _ => host = Some(on),
             }
             if let Some(other) = se::gpu_lease(state, uuid)? {
                 return Err(MarketError::GpuBusy.wrap(format!("{uuid} serves lease {other}")));
             }
         }
+        let host = host.cloned().unwrap_or_default();
         let (_, price) = amount_of(&lease.price_per_gpu_hour)?;
         let rate = rate_of(lease.gpu_count, price)?;
         let ends_at = add_secs(now, lease.duration)?;
@@ -132,6 +142,7 @@ impl AckLease {
         state.nv_put(nv::due(due_at, lease.id), Vec::new())?;
         lease.state = LeaseState::Active as i32;
         lease.gpu_uuids = self.gpu_uuids.clone();
+        lease.host = host;
         lease.access = self.access.clone();
         lease.started_at = now;
         lease.ends_at = ends_at;
