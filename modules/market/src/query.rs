@@ -184,11 +184,19 @@ fn leases(state: &dyn StateRead, r: &QueryLeasesRequest) -> AppResult<QueryLease
             |id| se::lease(state, id),
             keep,
         )?,
-        (None, Some(p)) => by_ids(
-            se::nv_ids(state, &nv::leases_by_provider_prefix(&p))?,
-            |id| se::lease(state, id),
-            keep,
-        )?,
+        (None, Some(p)) => {
+            // A provider's agents ask for its pending and active leases every
+            // poll: those come from the open-lease index, so the answer costs
+            // what is open, not every lease the provider ever had.
+            let open =
+                r.state == LeaseState::Pending as i32 || r.state == LeaseState::Active as i32;
+            let prefix = if open {
+                nv::open_leases_prefix(&p)
+            } else {
+                nv::leases_by_provider_prefix(&p)
+            };
+            by_ids(se::nv_ids(state, &prefix)?, |id| se::lease(state, id), keep)?
+        }
         (None, None) => keyed(
             se::all::<Lease>(state, &state_key::leases::prefix())?,
             |l| l.id,

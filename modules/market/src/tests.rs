@@ -1246,4 +1246,5 @@ fn should_emit_offer_and_order_events_with_fixed_attributes() {
 
 mod bench;
 mod hosts;
+mod lease_queries;
 mod prop;
