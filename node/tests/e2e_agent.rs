@@ -23,8 +23,8 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use common::agent::*;
-use common::{edit_genesis, import_key, num, query, tx_ok, Node};
-use serde_json::{json, Value};
+use common::{edit_genesis, import_key, num, query, Node};
+use serde_json::json;
 
 #[test]
 fn should_ack_once_across_a_kill_pass_honest_challenges_and_slash_a_wrong_agent() {
@@ -155,9 +155,7 @@ fn should_ack_once_across_a_kill_pass_honest_challenges_and_slash_a_wrong_agent(
     // The start hook ran with the lease.
     let hook1 = dir.join(format!("agent1/start-{l1}.json"));
     let hook = wait_for(&format!("lease {l1}'s start hook"), &mut [&mut a1], || {
-        std::fs::read_to_string(&hook1)
-            .ok()
-            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+        hook_output(&hook1)
     });
     assert_eq!(hook["id"].to_string(), l1, "{hook}");
     assert_eq!(hook["gpu_uuids"], json!(uuids1), "{hook}");
@@ -246,22 +244,10 @@ fn should_ack_once_across_a_kill_pass_honest_challenges_and_slash_a_wrong_agent(
     // The tenant closes lease 1: the agent runs the stop hook. Then the node
     // is killed and restarted under the running agent (an RPC outage): a new
     // lease is still acknowledged, on the GPU lease 1 freed, and challenged.
-    tx_ok(
-        &node,
-        &[
-            "market",
-            "close-lease",
-            "--from",
-            "alice",
-            "--lease-id",
-            &l1,
-        ],
-    );
+    close_lease(&node, "alice", &l1);
     let stop1 = dir.join(format!("agent1/stop-{l1}.json"));
     let hook = wait_for(&format!("lease {l1}'s stop hook"), &mut [&mut a1b], || {
-        std::fs::read_to_string(&stop1)
-            .ok()
-            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+        hook_output(&stop1)
     });
     assert_eq!(hook["close_reason"], "tenant_closed", "{hook}");
     node.kill9();

@@ -3,7 +3,8 @@
 //! host` set). Each report replaces its own host's GPUs only, so the two
 //! agents do not undo each other's reports; an order is matched only where
 //! one host has enough free GPUs, and only that host's agent acknowledges
-//! it, with its own GPUs; no agent tx fails.
+//! it, with its own GPUs; no agent tx fails. An agent that was down while
+//! its lease closed runs the lease's stop hook once restarted.
 
 mod common;
 
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::agent::*;
-use common::{edit_genesis, query, Node};
+use common::{edit_genesis, query, tx_ok, Node};
 use serde_json::Value;
 
 const H1: [&str; 2] = [
@@ -66,7 +67,7 @@ fn should_serve_one_provider_from_two_hosts_without_undoing_reports_or_racing() 
     });
     node.start();
     register(&node, "bob", "p1", &agent1);
-    common::tx_ok(
+    tx_ok(
         &node,
         &[
             "attestation",
@@ -168,6 +169,18 @@ fn should_serve_one_provider_from_two_hosts_without_undoing_reports_or_racing() 
             assert!(rejected(a, kind).is_empty(), "{}", a.log_text());
         }
     }
+    // rack1-h2's agent is down while its lease closes; restarted, it runs
+    // the lease's stop hook (the workload must not outlive the lease).
+    a2.kill9();
+    close_lease(&node, "alice", &l2);
+    let stop = dir.join(format!("h2/stop-{l2}.json"));
+    assert!(!stop.exists());
+    let mut a2b = Agent::start(&cfg2, dir.join("h2/run2.log"));
+    let hook = wait_for(&format!("lease {l2}'s stop hook"), &mut [&mut a2b], || {
+        hook_output(&stop)
+    });
+    assert_eq!(hook["close_reason"], "tenant_closed", "{hook}");
+    assert_eq!(hook["id"].to_string(), l2, "{hook}");
     eprintln!(
         "e2e_agent_hosts: both leases served by their hosts; challenges in {:?}",
         started.elapsed()

@@ -66,6 +66,9 @@ pub trait Chain {
     fn challenge(&self, id: u64) -> Result<Option<Challenge>>;
     /// Every lease of `provider` in `state` (all pages).
     fn leases(&self, provider: &str, state: LeaseState) -> Result<Vec<Lease>>;
+    /// The provider's `limit` newest leases (highest ids) in `state`,
+    /// newest first (one page).
+    fn recent_leases(&self, provider: &str, state: LeaseState, limit: u64) -> Result<Vec<Lease>>;
     /// One lease by id, read now (`None`: unknown).
     fn lease(&self, id: u64) -> Result<Option<Lease>>;
     /// An account's compressed secp256k1 public key (`None`: the account
@@ -220,6 +223,21 @@ impl Chain for RpcChain {
         let r: Option<QueryChallengesResponse> =
             self.query_opt("/gpuchain.attestation.v1.Query/Challenges", &req)?;
         Ok(r.and_then(|r| r.challenges.into_iter().find(|c| c.id == id)))
+    }
+
+    fn recent_leases(&self, provider: &str, state: LeaseState, limit: u64) -> Result<Vec<Lease>> {
+        let req = QueryLeasesRequest {
+            tenant: String::new(),
+            provider: provider.to_string(),
+            state: state as i32,
+            pagination: Some(PageRequest {
+                limit,
+                reverse: true,
+                ..PageRequest::default()
+            }),
+        };
+        let r: QueryLeasesResponse = self.query("/gpuchain.market.v1.Query/Leases", &req)?;
+        Ok(r.leases)
     }
 
     fn leases(&self, provider: &str, state: LeaseState) -> Result<Vec<Lease>> {

@@ -136,6 +136,32 @@ pub fn served_here(lease: &Lease, local: &BTreeSet<String>) -> bool {
     !lease.gpu_uuids.is_empty() && lease.gpu_uuids.iter().all(|u| local.contains(u))
 }
 
+/// Of the `closed` leases (newest first), those whose workload may still
+/// run on this host after the agent was down: for each GPU of `free` (this
+/// host's GPUs serving no active lease), the newest closed lease served here
+/// that had it. A lease that closed while the agent ran had its stop hook
+/// then; an older lease on the same GPU was stopped before the newer one
+/// started.
+pub fn last_closed_on<'a>(
+    closed: &'a [Lease],
+    local: &BTreeSet<String>,
+    free: &BTreeSet<String>,
+) -> Vec<&'a Lease> {
+    let mut covered: BTreeSet<&str> = BTreeSet::new();
+    let mut out = Vec::new();
+    for l in closed.iter().filter(|l| served_here(l, local)) {
+        let newest_here = l
+            .gpu_uuids
+            .iter()
+            .any(|u| free.contains(u) && !covered.contains(u.as_str()));
+        covered.extend(l.gpu_uuids.iter().map(String::as_str));
+        if newest_here {
+            out.push(l);
+        }
+    }
+    out
+}
+
 /// The per-lease access token: 16 bytes of HKDF-SHA256 over the agent's
 /// secret key, salt `lease_id` (u64 big-endian), info
 /// `"gpuchain/access-token/v1"`, in hex.
@@ -345,6 +371,36 @@ mod tests {
         let none = pending(2, 1);
         assert!(!ack_here(&none, &assigned, "a", 120));
         assert!(ack_here(&none, &assigned, "a", 150));
+    }
+
+    fn closed(id: u64, uuids: &[&str]) -> Lease {
+        Lease {
+            id,
+            gpu_uuids: uuids.iter().map(|u| u.to_string()).collect(),
+            state: LeaseState::Closed as i32,
+            ..lease(uuids.len() as u32)
+        }
+    }
+
+    #[test]
+    fn should_pick_the_newest_closed_lease_of_each_free_gpu_served_here() {
+        let local = set(&["GPU-a", "GPU-b", "GPU-c", "GPU-d"]);
+        // GPU-c serves an active lease; GPU-d never served one.
+        let free = set(&["GPU-a", "GPU-b", "GPU-d"]);
+        // Newest first.
+        let leases = vec![
+            closed(9, &["GPU-a"]),
+            closed(8, &["GPU-x"]),          // another host's
+            closed(7, &["GPU-b", "GPU-c"]), // one GPU free: may still run
+            closed(6, &["GPU-a"]),          // older on GPU-a: stopped before 9
+            closed(5, &["GPU-c"]),          // its GPU serves a newer lease
+        ];
+        let ids: Vec<u64> = last_closed_on(&leases, &local, &free)
+            .iter()
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(ids, [9, 7]);
+        assert!(last_closed_on(&leases, &local, &BTreeSet::new()).is_empty());
     }
 
     #[test]

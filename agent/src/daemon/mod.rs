@@ -122,8 +122,15 @@ pub struct Daemon<C: Chain> {
     local: Option<Vec<GpuInfo>>,
     next_hardware_read: Option<Instant>,
     serving: BTreeMap<u64, Lease>,
+    /// Whether the stop hooks of leases that closed while no agent ran here
+    /// have been run (once, after a start).
+    caught_up: bool,
     solver: Solver,
 }
+
+/// How many of its provider's newest closed leases an agent reads after a
+/// start to find those that closed while it was down.
+const RECENT_CLOSED: u64 = 500;
 
 impl<C: Chain> Daemon<C> {
     pub fn new(
@@ -148,6 +155,7 @@ impl<C: Chain> Daemon<C> {
             local: None,
             next_hardware_read: None,
             serving: BTreeMap::new(),
+            caught_up: false,
             solver,
         }
     }
@@ -230,6 +238,15 @@ impl<C: Chain> Daemon<C> {
         if let Err(e) = self.hooks(&active, &local_set) {
             self.fail("hooks", &e);
             failed = failed.saturating_add(1);
+        }
+        if !self.caught_up {
+            match self.stop_missed(&active, &local_set) {
+                Ok(()) => self.caught_up = true,
+                Err(e) => {
+                    self.fail("missed_stops", &e);
+                    failed = failed.saturating_add(1);
+                }
+            }
         }
         if let Err(e) = self.ack_pending(&block, &gpus, &active, &local_set) {
             self.fail("ack_leases", &e);
@@ -454,6 +471,32 @@ impl<C: Chain> Daemon<C> {
             Gauge::LeasesServing,
             i64::try_from(self.serving.len()).unwrap_or(i64::MAX),
         );
+        Ok(())
+    }
+
+    /// After a start: the stop hook of each lease that closed while no agent
+    /// ran here (its workload may still run). The agent keeps no state, so
+    /// it takes, for each GPU of this host serving no active lease, the
+    /// newest closed lease that had it ([`leases::last_closed_on`]); a stop
+    /// hook that already ran then runs again, which hooks must allow.
+    fn stop_missed(&mut self, active: &[Lease], local: &BTreeSet<String>) -> Result<()> {
+        let busy = leases::busy_gpus(active);
+        let free: BTreeSet<String> = local.difference(&busy).cloned().collect();
+        if free.is_empty() || self.opts.on_lease_stop.is_none() {
+            return Ok(());
+        }
+        let closed =
+            self.chain
+                .recent_leases(&self.opts.provider, LeaseState::Closed, RECENT_CLOSED)?;
+        for l in leases::last_closed_on(&closed, local, &free) {
+            tracing::info!(
+                lease_id = l.id,
+                reason = leases::close_reason_name(l.close_reason),
+                closed_at = l.closed_at,
+                "lease closed before this start; running its stop hook"
+            );
+            self.run_hook(HookKind::Stop, l);
+        }
         Ok(())
     }
 

@@ -111,6 +111,16 @@ impl Chain for FakeChain {
             .cloned()
             .collect())
     }
+    fn recent_leases(&self, provider: &str, state: LeaseState, limit: u64) -> Result<Vec<Lease>> {
+        let s = self.check()?;
+        Ok(s.leases
+            .values()
+            .rev()
+            .filter(|l| l.provider == provider && l.state == state as i32)
+            .take(usize::try_from(limit).unwrap())
+            .cloned()
+            .collect())
+    }
     fn lease(&self, id: u64) -> Result<Option<Lease>> {
         Ok(self.check()?.leases.get(&id).cloned())
     }
@@ -537,6 +547,56 @@ fn should_run_hooks_when_a_served_lease_starts_and_closes() {
     assert!(hooks[1]
         .1
         .contains(&("LEASE_CLOSE_REASON".to_string(), "completed".to_string())));
+}
+
+#[test]
+fn should_run_the_stop_hook_after_a_restart_when_the_lease_closed_while_down() {
+    let h = Harness::new(&["GPU-a", "GPU-b"]);
+    let t0 = Instant::now();
+    let mut d = h.daemon();
+    assert_eq!(d.tick(t0), 0);
+    h.add_lease(1, 1);
+    assert_eq!(d.tick(t0), 0); // ack
+    assert_eq!(d.tick(t0), 0); // start hook
+    drop(d);
+    // The lease closes while no agent runs.
+    {
+        let mut s = h.state.lock().unwrap();
+        let l = s.leases.get_mut(&1).unwrap();
+        l.state = LeaseState::Closed as i32;
+        l.close_reason = CloseReason::InsufficientFunds as i32;
+    }
+    let kinds = |h: &Harness| -> Vec<(HookKind, String)> {
+        h.hooks
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, env, _)| {
+                let id = env.iter().find(|(n, _)| n == "LEASE_ID").unwrap();
+                (*k, id.1.clone())
+            })
+            .collect()
+    };
+    let mut d = h.daemon();
+    assert_eq!(d.tick(t0), 0);
+    assert_eq!(d.tick(t0), 0);
+    assert_eq!(
+        kinds(&h),
+        [(HookKind::Start, "1".into()), (HookKind::Stop, "1".into())]
+    );
+    // A new lease on the same GPU: started; once it is active, a restart
+    // stops nothing (its GPU is busy, the closed lease's workload replaced).
+    h.add_lease(2, 2);
+    assert_eq!(d.tick(t0), 0); // ack
+    assert_eq!(d.tick(t0), 0); // start hook
+    drop(d);
+    let mut d = h.daemon();
+    assert_eq!(d.tick(t0), 0);
+    assert_eq!(d.tick(t0), 0);
+    assert_eq!(
+        kinds(&h)[2..],
+        [(HookKind::Start, "2".into()), (HookKind::Start, "2".into())]
+    );
 }
 
 fn run_challenge(mode: ChallengeMode) -> (Harness, Daemon<FakeChain>) {

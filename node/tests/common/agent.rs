@@ -37,6 +37,21 @@ pub const GPU2: &str = "GPU-a9e22222-0000-4000-8000-000000000001";
 
 pub const WAIT: Duration = Duration::from_secs(60);
 
+/// `tenant` closes lease `id`.
+pub fn close_lease(node: &Node, tenant: &str, id: &str) {
+    tx_ok(
+        node,
+        &["market", "close-lease", "--from", tenant, "--lease-id", id],
+    );
+}
+
+/// What a test hook wrote (the lease as JSON), once it has run.
+pub fn hook_output(path: &Path) -> Option<Value> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+}
+
 /// The address of an agent key given by its mnemonic.
 pub fn agent_address(mnemonic: &str) -> String {
     CosmrsSigner::from_mnemonic(mnemonic, 0).address.to_string()
