@@ -55,16 +55,7 @@ fn free_gpus_where(
     now: i64,
     on: impl Fn(&Gpu) -> bool,
 ) -> Option<Vec<String>> {
-    let mut free: Vec<&Gpu> = chain_gpus
-        .iter()
-        .filter(|g| {
-            g.provider == lease.provider
-                && g.sku == lease.sku
-                && gpu_leasable(g, now)
-                && on(g)
-                && !busy.contains(&g.uuid)
-        })
-        .collect();
+    let mut free = candidates(lease, chain_gpus, busy, now, on);
     free.sort_by(|a, b| {
         (a.pending_challenge_id != 0, &a.uuid).cmp(&(b.pending_challenge_id != 0, &b.uuid))
     });
@@ -80,11 +71,36 @@ fn free_gpus_where(
     )
 }
 
+/// The provider's GPUs `on` accepts that could serve `lease` at `now`: of
+/// its SKU, leasable, not `busy`.
+fn candidates<'a>(
+    lease: &Lease,
+    chain_gpus: &'a [Gpu],
+    busy: &BTreeSet<String>,
+    now: i64,
+    on: impl Fn(&Gpu) -> bool,
+) -> Vec<&'a Gpu> {
+    chain_gpus
+        .iter()
+        .filter(|g| {
+            g.provider == lease.provider
+                && g.sku == lease.sku
+                && gpu_leasable(g, now)
+                && on(g)
+                && !busy.contains(&g.uuid)
+        })
+        .collect()
+}
+
 /// Which of the provider's hosts acknowledges each of the `pending` leases,
 /// so that the agents of several hosts do not all send an acknowledgement
-/// for one lease (all but one would fail, fees paid): leases in id order,
-/// each to the first host by name with enough free GPUs of its SKU in the
-/// chain's view (`chain_gpus`, `busy`), whose chosen GPUs are then taken.
+/// for one lease (all but one would fail, fees paid). The chain matches an
+/// order when one host has enough free GPUs, without holding them for it,
+/// so pending leases are packed best fit, largest first: by GPU count
+/// (then id), each to the host with the fewest free GPUs of its SKU that
+/// still has enough (then by name), in the chain's view (`chain_gpus`,
+/// `busy`); its chosen GPUs are then taken. (First fit in id order would
+/// put a 1-GPU lease on a 2-GPU host and leave a 2-GPU lease without one.)
 /// Every agent of the provider computes the same from the same chain state.
 /// A lease no host can serve is left out.
 pub fn assign_hosts(
@@ -95,16 +111,25 @@ pub fn assign_hosts(
 ) -> BTreeMap<u64, String> {
     let hosts: BTreeSet<&str> = chain_gpus.iter().map(|g| g.host.as_str()).collect();
     let mut taken = busy.clone();
-    let mut by_id: Vec<&Lease> = pending.iter().collect();
-    by_id.sort_by_key(|l| l.id);
+    let mut order: Vec<&Lease> = pending.iter().collect();
+    order.sort_by_key(|l| (std::cmp::Reverse(l.gpu_count), l.id));
     let mut out = BTreeMap::new();
-    for l in by_id {
-        for host in &hosts {
-            if let Some(chosen) = free_gpus_where(l, chain_gpus, &taken, now, |g| g.host == *host) {
-                taken.extend(chosen);
-                out.insert(l.id, (*host).to_string());
-                break;
-            }
+    for l in order {
+        let want = usize::try_from(l.gpu_count).unwrap_or(usize::MAX);
+        let best = hosts
+            .iter()
+            .map(|h| {
+                (
+                    candidates(l, chain_gpus, &taken, now, |g| g.host == *h).len(),
+                    *h,
+                )
+            })
+            .filter(|(free, _)| *free >= want)
+            .min();
+        let Some((_, host)) = best else { continue };
+        if let Some(chosen) = free_gpus_where(l, chain_gpus, &taken, now, |g| g.host == host) {
+            taken.extend(chosen);
+            out.insert(l.id, host.to_string());
         }
     }
     out
@@ -323,7 +348,7 @@ mod tests {
     }
 
     #[test]
-    fn should_assign_each_pending_lease_to_the_first_host_that_can_serve_it() {
+    fn should_pack_pending_leases_on_hosts_best_fit_largest_first() {
         // "a": 2 GPUs (one busy), "b": 3, "c": 1.
         let gpus = vec![
             on("b", "GPU-b1"),
@@ -334,8 +359,9 @@ mod tests {
             on("b", "GPU-b3"),
         ];
         let busy = set(&["GPU-a2"]);
-        // In id order: 1 GPU -> "a" (its one free), 2 -> "b", 2 -> none
-        // left with two ("b" has one), 1 -> "b", 1 -> "c".
+        // Largest first: 2 -> "b" (the only host with two), 2 -> none left
+        // with two; then 1 GPU each, to the host with fewest free: 1 -> "a",
+        // 4 -> "b", 5 -> "c".
         let leases = vec![
             pending(5, 1),
             pending(1, 1),
@@ -356,6 +382,16 @@ mod tests {
         let mut leases_rev = leases.clone();
         leases_rev.reverse();
         assert_eq!(assign_hosts(&leases_rev, &reversed, &busy, 10), want);
+        // Best fit, largest first: with "h1" 2 free and "h2" 1, a 1-GPU
+        // lease (id 1) goes to "h2" so that the 2-GPU lease (id 2) fits on
+        // "h1"; first fit in id order would leave lease 2 no host.
+        let gpus = vec![on("h1", "GPU-1"), on("h1", "GPU-2"), on("h2", "GPU-3")];
+        let got = assign_hosts(&[pending(1, 1), pending(2, 2)], &gpus, &BTreeSet::new(), 10);
+        let want: BTreeMap<u64, String> = [(1, "h2"), (2, "h1")]
+            .into_iter()
+            .map(|(id, h)| (id, h.to_string()))
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]
