@@ -1,7 +1,8 @@
 //! The market's invariants: each offer's `gpus_leased` is the sum of its
 //! open leases' GPUs; the GPU index names exactly the active leases' GPUs;
 //! every open order and open lease has an open escrow account; the time
-//! indexes hold exactly the open orders and leases.
+//! indexes hold exactly the open orders and leases; the pending index holds
+//! exactly the pending leases with their GPU counts and SKUs.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use gpuchain_proto::market::{Lease, LeaseState, Offer, Order, OrderState};
 use gpuchain_store::StateRead;
 use gpuchain_types::{AppError, AppResult};
 
-use crate::state_ext as se;
+use crate::state_ext::{self as se, stored_address};
 use crate::state_key::{self, nv};
 
 fn broken(what: impl std::fmt::Display) -> AppError {
@@ -26,6 +27,7 @@ pub fn check_invariants(state: &dyn StateRead) -> AppResult<()> {
     let orders: Vec<Order> = se::all(state, &state_key::orders::prefix())?;
     let mut leased: BTreeMap<u64, u32> = BTreeMap::new();
     let mut gpus: BTreeMap<String, u64> = BTreeMap::new();
+    let mut pending = 0usize;
     for l in &leases {
         let open = l.state != LeaseState::Closed as i32;
         if open {
@@ -51,14 +53,29 @@ pub fn check_invariants(state: &dyn StateRead) -> AppResult<()> {
                 )));
             }
         }
-        if l.state == LeaseState::Pending as i32
-            && state.nv_get(&nv::ack(l.ack_deadline, l.id))?.is_none()
-        {
-            return Err(broken(format!(
-                "pending lease {} not in the ack index",
-                l.id
-            )));
+        if l.state == LeaseState::Pending as i32 {
+            if state.nv_get(&nv::ack(l.ack_deadline, l.id))?.is_none() {
+                return Err(broken(format!(
+                    "pending lease {} not in the ack index",
+                    l.id
+                )));
+            }
+            let provider = stored_address(&l.provider)?;
+            let entry = state.nv_get(&nv::pending_leases(&provider, l.id))?;
+            if entry != Some(nv::pending_value(l.gpu_count, &l.sku)) {
+                return Err(broken(format!(
+                    "pending lease {} not in the pending index as it is",
+                    l.id
+                )));
+            }
+            pending = pending.saturating_add(1);
         }
+    }
+    let indexed = state.nv_prefix(nv::PENDING_LEASES)?.len();
+    if indexed != pending {
+        return Err(broken(format!(
+            "pending index has {indexed} entries, pending leases {pending}"
+        )));
     }
     for o in &offers {
         let want = leased.get(&o.id).copied().unwrap_or(0);

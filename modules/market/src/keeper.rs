@@ -14,6 +14,7 @@ use gpuchain_types::{AppError, AppResult, BlockContext};
 use crate::error::MarketError;
 use crate::event;
 use crate::expected::ProviderRegistry;
+use crate::host_fit;
 use crate::state_ext::{self as se, stored_address};
 use crate::state_key::{self, nv};
 
@@ -117,18 +118,27 @@ fn eligible(
         Some(info) if info.active && info.attestation_level >= order.min_attestation_level => {}
         _ => return Ok(false),
     }
-    // A lease's GPUs are one host's: some host must have enough free.
+    // A lease's GPUs are one host's: the provider's pending leases of the
+    // SKU and this one must fit on its hosts' free GPUs.
     let mut free: BTreeMap<String, u32> = BTreeMap::new();
     for g in registry.leasable_gpus(state, &provider, &order.sku, now)? {
         if se::gpu_lease(state, &g.uuid)?.is_none() {
             let n = free.entry(g.host).or_default();
             *n = n.saturating_add(1);
-            if *n >= order.gpu_count {
-                return Ok(true);
-            }
         }
     }
-    Ok(false)
+    if !free.values().any(|n| *n >= order.gpu_count) {
+        return Ok(false);
+    }
+    let mut demands = vec![order.gpu_count];
+    for (_, v) in state.nv_prefix(&nv::pending_leases_prefix(&provider))? {
+        let (count, sku) =
+            nv::parse_pending_value(&v).ok_or_else(|| corrupt("pending lease index entry"))?;
+        if sku == order.sku {
+            demands.push(count);
+        }
+    }
+    Ok(host_fit::fits(free, demands))
 }
 
 /// The offer an order matches: lowest price, then lowest id, among at most
@@ -250,6 +260,10 @@ pub(crate) fn create_lease(
     state.nv_put(nv::leases_by_tenant(&tenant, id), Vec::new())?;
     state.nv_put(nv::leases_by_provider(&provider, id), Vec::new())?;
     state.nv_put(nv::open_leases(&provider, id), Vec::new())?;
+    state.nv_put(
+        nv::pending_leases(&provider, id),
+        nv::pending_value(order.gpu_count, &order.sku),
+    )?;
     state.emit(event::order_matched(order.id, id, offer.id));
     state.emit(event::lease_created(
         id,
@@ -346,6 +360,7 @@ pub fn close_lease(
         }
     } else {
         state.nv_delete(nv::ack(lease.ack_deadline, lease.id))?;
+        state.nv_delete(nv::pending_leases(&provider, lease.id))?;
     }
     state.nv_delete(nv::open_leases(&provider, lease.id))?;
     if let Some(offer) = se::offer(state, lease.offer_id)? {
@@ -578,6 +593,10 @@ pub(crate) fn build_indexes(state: &mut dyn StateWrite) -> AppResult<()> {
             Ok(LeaseState::Pending) => {
                 state.nv_put(nv::open_leases(&provider, l.id), Vec::new())?;
                 state.nv_put(nv::ack(l.ack_deadline, l.id), Vec::new())?;
+                state.nv_put(
+                    nv::pending_leases(&provider, l.id),
+                    nv::pending_value(l.gpu_count, &l.sku),
+                )?;
             }
             Ok(LeaseState::Active) => {
                 state.nv_put(nv::open_leases(&provider, l.id), Vec::new())?;

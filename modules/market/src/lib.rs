@@ -26,6 +26,7 @@ pub mod error;
 pub mod event;
 pub mod expected;
 pub mod genesis;
+mod host_fit;
 pub mod invariants;
 pub mod keeper;
 pub mod msg;

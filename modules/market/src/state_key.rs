@@ -111,7 +111,7 @@ pub mod nv {
     use super::{join, len_prefixed, time_bytes, Address};
 
     /// Bump when any index layout below changes.
-    pub const INDEXES_VERSION: u16 = 1;
+    pub const INDEXES_VERSION: u16 = 2;
 
     /// Example: `market/nv/`
     pub const PREFIX: &[u8] = b"market/nv/";
@@ -297,6 +297,29 @@ pub mod nv {
     pub fn open_leases(provider: &Address, id: u64) -> Vec<u8> {
         join(&open_leases_prefix(provider), &[&id.to_be_bytes()])
     }
+
+    /// A provider's pending leases, each with what one of its hosts must
+    /// hold for it (matching packs them on the hosts): the value is
+    /// [`pending_value`].
+    /// Example: `market/nv/pending_leases/` + 20 address bytes
+    pub fn pending_leases_prefix(provider: &Address) -> Vec<u8> {
+        join(PENDING_LEASES, &[provider.as_bytes()])
+    }
+    /// Every provider's [`pending_leases_prefix`].
+    pub const PENDING_LEASES: &[u8] = b"market/nv/pending_leases/";
+    /// Example: [`pending_leases_prefix`] + 8 bytes lease id
+    pub fn pending_leases(provider: &Address, id: u64) -> Vec<u8> {
+        join(&pending_leases_prefix(provider), &[&id.to_be_bytes()])
+    }
+    /// A pending lease's GPU count (4 bytes, big-endian), then its SKU.
+    pub fn pending_value(gpu_count: u32, sku: &str) -> Vec<u8> {
+        join(&gpu_count.to_be_bytes(), &[sku.as_bytes()])
+    }
+    /// [`pending_value`]'s parts; `None` when malformed.
+    pub fn parse_pending_value(v: &[u8]) -> Option<(u32, &str)> {
+        let (count, sku) = v.split_first_chunk::<4>()?;
+        Some((u32::from_be_bytes(*count), std::str::from_utf8(sku).ok()?))
+    }
 }
 
 #[cfg(test)]
@@ -344,6 +367,10 @@ mod tests {
         assert!(nv::leases_by_tenant(&a, 1).starts_with(b"market/nv/leases_by_tenant/"));
         assert!(nv::leases_by_provider(&a, 1).starts_with(b"market/nv/leases_by_provider/"));
         assert!(nv::open_leases(&a, 1).starts_with(b"market/nv/open_leases/"));
+        assert!(nv::pending_leases(&a, 1).starts_with(b"market/nv/pending_leases/"));
+        let v = nv::pending_value(3, "nvidia-h100");
+        assert_eq!(nv::parse_pending_value(&v), Some((3, "nvidia-h100")));
+        assert_eq!(nv::parse_pending_value(&v[..3]), None);
     }
 
     #[test]

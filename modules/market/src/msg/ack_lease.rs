@@ -139,6 +139,7 @@ impl AckLease {
             se::set_gpu_lease(state, uuid, Some(lease.id))?;
         }
         state.nv_delete(nv::ack(lease.ack_deadline, lease.id))?;
+        state.nv_delete(nv::pending_leases(&provider, lease.id))?;
         state.nv_put(nv::due(due_at, lease.id), Vec::new())?;
         lease.state = LeaseState::Active as i32;
         lease.gpu_uuids = self.gpu_uuids.clone();

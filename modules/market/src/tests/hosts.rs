@@ -64,3 +64,30 @@ fn should_refuse_an_ack_with_gpus_of_two_hosts_with_code_30() {
     assert_eq!((l.host.as_str(), l.gpu_uuids.len()), ("c", 2));
     h.check();
 }
+
+#[test]
+fn should_not_match_a_lease_that_no_host_could_serve_beside_the_pending_ones() {
+    let mut h = H::new();
+    // 4 GPUs: 0-2 on "a", 3 on "b".
+    h.reg.add_provider(p(), SKU, 4, 1, "eu", BOND);
+    h.reg.set_host(&p(), SKU, 0..3, "a");
+    h.reg.set_host(&p(), SKU, 3..4, "b");
+    h.create_offer(p(), 4, 1000).unwrap();
+    let (_, first) = h.create_order(&order_for(&h, 2)).unwrap();
+    assert_ne!(first, 0);
+    // Another 2: "a" still has 3 free GPUs, but the pending lease needs 2
+    // of them (no other host has 2), so both cannot be served: it waits.
+    let (second, lease) = h.create_order(&order_for(&h, 2)).unwrap();
+    assert_eq!(lease, 0);
+    h.check();
+    // A 1-GPU order fits ("b").
+    let (_, one) = h.create_order(&order_for(&h, 1)).unwrap();
+    assert_ne!(one, 0);
+    // Acknowledged on "a", the first lease leaves "a" one GPU: the open
+    // order of 2 still finds no host.
+    h.ack(first, &[0, 1]).unwrap();
+    h.ack(one, &[3]).unwrap();
+    h.block(1);
+    assert_eq!(h.order(second).state, OrderState::Open as i32);
+    h.check();
+}
