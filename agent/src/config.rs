@@ -95,6 +95,25 @@ fn system_hostname() -> String {
         .unwrap_or_default()
 }
 
+/// Whether the chain takes `host` as a host name: 0 to [`MAX_HOST_LEN`]
+/// of `[A-Za-z0-9-_.:]`.
+fn valid_host(host: &str) -> bool {
+    host.len() <= MAX_HOST_LEN
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// The host name used when none is set: the hostname if the chain takes it
+/// (a machine without one reads as "(none)"), else "" (one unnamed host).
+fn default_host(hostname: String) -> String {
+    if valid_host(&hostname) {
+        hostname
+    } else {
+        String::new()
+    }
+}
+
 /// `[hardware]`: where the GPU inventory is read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "kebab-case", deny_unknown_fields)]
@@ -318,7 +337,10 @@ impl AgentConfig {
     /// The host the agent reports as: `[provider] host`, or the machine's
     /// hostname.
     pub fn host(&self) -> String {
-        self.provider.host.clone().unwrap_or_else(system_hostname)
+        match &self.provider.host {
+            Some(h) => h.clone(),
+            None => default_host(system_hostname()),
+        }
     }
 
     /// Checks every value that parsing alone cannot.
@@ -356,19 +378,10 @@ impl AgentConfig {
         if self.provider.key_file.as_os_str().is_empty() {
             return Err(invalid("provider.key_file", "is empty"));
         }
-        let host = self.host();
-        if host.len() > MAX_HOST_LEN
-            || !host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
-        {
-            let from = match self.provider.host {
-                Some(_) => "",
-                None => " (unset: this machine's hostname; set it)",
-            };
+        if let Some(host) = self.provider.host.as_deref().filter(|h| !valid_host(h)) {
             return Err(invalid(
                 "provider.host",
-                format!("{host:?}{from} must be 0 to {MAX_HOST_LEN} of [A-Za-z0-9-_.:]"),
+                format!("{host:?} must be 0 to {MAX_HOST_LEN} of [A-Za-z0-9-_.:]"),
             ));
         }
         match &self.hardware {
@@ -450,10 +463,13 @@ mod tests {
     fn should_name_the_host_as_set_or_by_the_machines_hostname() {
         let c = AgentConfig::from_toml_str(EXAMPLE).unwrap();
         assert_eq!(c.host(), "rack1-node3");
-        // Unset: the hostname, as the kernel has it.
+        // Unset: the hostname, as the kernel has it, when the chain takes it.
         let c = AgentConfig::from_toml_str(&minimal()).unwrap();
         assert_eq!(c.provider.host, None);
-        assert_eq!(c.host(), system_hostname());
+        assert_eq!(c.host(), default_host(system_hostname()));
+        assert_eq!(default_host("gpu-node-7.dc1".into()), "gpu-node-7.dc1");
+        assert_eq!(default_host("(none)".into()), "");
+        assert_eq!(default_host("h".repeat(MAX_HOST_LEN + 1)), "");
         // "" is a provider's single unnamed host; 64 characters are taken.
         for host in [String::new(), "h".repeat(MAX_HOST_LEN), "a-Z_0.9:x".into()] {
             let c =

@@ -674,6 +674,7 @@ pub fn run(config: &AgentConfig, shutdown: Arc<AtomicBool>) -> Result<()> {
     tracing::info!(
         agent = %key.address(),
         provider = opts.provider,
+        host = opts.host,
         rpc = config.chain.rpc_url,
         chain_id = config.chain.chain_id,
         challenge_mode = ?opts.challenge_mode,
