@@ -90,7 +90,8 @@ pub(crate) fn mark_dirty(state: &mut dyn StateWrite, sku: &str) -> AppResult<()>
     Ok(state.nv_put(nv::dirty(sku), Vec::new())?)
 }
 
-/// Whether `offer` may take `order` now (the filters of market.md).
+/// Whether `offer` may take `order` now: the filters of market.md, and a
+/// host of the provider to serve it beside its pending leases.
 fn eligible(
     state: &dyn StateRead,
     registry: &dyn ProviderRegistry,
