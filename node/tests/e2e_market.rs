@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use common::{edit_genesis, event_attr, num, query, tx, tx_ok, Node, ALICE_MNEMONIC, CHAIN_ID};
 use serde_json::{json, Value};
 
-/// ugpc per GPU-hour: 1,000 ugpc per second for one GPU.
-const PRICE: u128 = 3_600_000;
+// ugpc per GPU-hour (1,000 ugpc per second for one GPU), as the shared
+// offer helper prices it.
+use common::agent::PRICE;
 const TAKE_BPS: u128 = 200;
 
 fn block_time_secs(node: &Node, height: u64) -> i64 {
@@ -141,31 +142,7 @@ fn should_match_ack_bill_top_up_and_close_a_lease_when_funds_run_out() {
         ],
     );
     let price = format!("{PRICE}ugpc");
-    let offer = tx_ok(
-        &node,
-        &[
-            "market",
-            "create-offer",
-            "--from",
-            "bob",
-            "--sku",
-            "test-cpu",
-            "--gpus-total",
-            "2",
-            "--price-per-gpu-hour",
-            &price,
-            "--min-duration",
-            "1",
-            "--max-duration",
-            "86400",
-            "--region",
-            "eu",
-        ],
-    );
-    assert!(
-        event_attr(&offer, "offer_created", "offer_id").is_some(),
-        "{offer}"
-    );
+    common::agent::create_offer(&node, "bob", 2);
 
     // A bad order changes nothing but its fee: an unknown SKU.
     let bad = tx(
